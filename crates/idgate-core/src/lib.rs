@@ -1,0 +1,4 @@
+//! idgate-core: the domain. Types, validators, state machines, policies and error codes.
+//! No I/O, no async runtime, no clock reads: time comes in as arguments.
+
+pub mod validate;

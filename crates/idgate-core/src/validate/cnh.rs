@@ -1,0 +1,1 @@
+//! CNH (driver licence) registration number validation.

@@ -1,0 +1,1 @@
+//! idgate-server: placeholder

@@ -1,0 +1,1 @@
+//! idgate-store: placeholder

@@ -1,0 +1,59 @@
+//! The vision crate's one error type; each variant has a stable snake_case code.
+
+/// Everything that can go wrong while reading an image or a document.
+#[derive(Debug, thiserror::Error)]
+pub enum VisionError {
+    #[error("{0}")]
+    InvalidBase64(String),
+    #[error("unsupported image format: {0}")]
+    UnsupportedFormat(String),
+    #[error("image is {bytes} bytes; the limit is {limit}")]
+    ImageTooLarge { bytes: usize, limit: usize },
+    #[error("image is {width}x{height} pixels; the limit is {limit} pixels")]
+    TooManyPixels { width: u32, height: u32, limit: u64 },
+    #[error("image could not be decoded: {0}")]
+    CorruptImage(String),
+    #[error("no face was found in the image")]
+    NoFace,
+    #[error("more than one face was found in the image ({0})")]
+    MultipleFaces(usize),
+    #[error("the face is too small: {0}")]
+    FaceTooSmall(String),
+    #[error("the image is too blurry")]
+    TooBlurry,
+    #[error("the image is too dark")]
+    TooDark,
+    #[error("the image is too bright")]
+    TooBright,
+    #[error("model not available: {0}")]
+    ModelUnavailable(String),
+    #[error("the document could not be read: {0}")]
+    InvalidDocument(String),
+    #[error("no text was found in the document")]
+    NoText,
+    #[error("internal vision error: {0}")]
+    Internal(String),
+}
+
+impl VisionError {
+    /// Stable snake_case code for the error table.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidBase64(_) => "invalid_base64",
+            Self::UnsupportedFormat(_) => "unsupported_image_format",
+            Self::ImageTooLarge { .. } => "image_too_large",
+            Self::TooManyPixels { .. } => "image_too_many_pixels",
+            Self::CorruptImage(_) => "corrupt_image",
+            Self::NoFace => "no_face",
+            Self::MultipleFaces(_) => "multiple_faces",
+            Self::FaceTooSmall(_) => "face_too_small",
+            Self::TooBlurry => "too_blurry",
+            Self::TooDark => "too_dark",
+            Self::TooBright => "too_bright",
+            Self::ModelUnavailable(_) => "model_unavailable",
+            Self::InvalidDocument(_) => "invalid_document",
+            Self::NoText => "no_text",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+}
