@@ -1,4 +1,8 @@
 //! idgate-core: the domain. Types, validators, state machines, policies and error codes.
 //! No I/O, no async runtime, no clock reads: time comes in as arguments.
 
+pub mod error;
+pub mod session;
 pub mod validate;
+
+pub use error::{Code, CoreError, FieldError};

@@ -36,7 +36,14 @@ impl Cnpj {
     /// `XX.XXX.XXX/XXXX-DD`.
     pub fn formatted(&self) -> String {
         let s = &self.0;
-        format!("{}.{}.{}/{}-{}", &s[..2], &s[2..5], &s[5..8], &s[8..12], &s[12..])
+        format!(
+            "{}.{}.{}/{}-{}",
+            &s[..2],
+            &s[2..5],
+            &s[5..8],
+            &s[8..12],
+            &s[12..]
+        )
     }
 }
 
@@ -48,21 +55,31 @@ fn normalise(input: &str) -> Option<String> {
             if b[2] != b'.' || b[6] != b'.' || b[10] != b'/' || b[15] != b'-' {
                 return None;
             }
-            input.chars().filter(|c| !matches!(c, '.' | '/' | '-')).collect()
+            input
+                .chars()
+                .filter(|c| !matches!(c, '.' | '/' | '-'))
+                .collect()
         }
         _ => return None,
     };
     let up = stripped.to_ascii_uppercase();
     let b = up.as_bytes();
     let ok = b.len() == 14
-        && b[..12].iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        && b[..12]
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
         && b[12..].iter().all(u8::is_ascii_digit);
     ok.then_some(up)
 }
 
 fn dv(vals: &[u32]) -> u32 {
     // weights run 2..9 from the right, repeating
-    let sum: u32 = vals.iter().rev().enumerate().map(|(i, v)| v * (2 + (i as u32 % 8))).sum();
+    let sum: u32 = vals
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, v)| v * (2 + (i as u32 % 8)))
+        .sum();
     let r = sum % 11;
     if r < 2 {
         0
@@ -92,8 +109,15 @@ mod tests {
         ];
         for (input, want) in cases {
             let got = Cnpj::parse(input);
-            assert_eq!(got.as_ref().map(Cnpj::as_str).map_err(|e| *e), want, "{input}");
+            assert_eq!(
+                got.as_ref().map(Cnpj::as_str).map_err(|e| *e),
+                want,
+                "{input}"
+            );
         }
-        assert_eq!(Cnpj::parse("12ABC34501DE35").unwrap().formatted(), "12.ABC.345/01DE-35");
+        assert_eq!(
+            Cnpj::parse("12ABC34501DE35").unwrap().formatted(),
+            "12.ABC.345/01DE-35"
+        );
     }
 }

@@ -99,7 +99,11 @@ mod tests {
         ];
         for (input, allow, want) in cases {
             let got = Cpf::parse(input, allow);
-            assert_eq!(got.as_ref().map(Cpf::digits).map_err(|e| *e), want, "{input}");
+            assert_eq!(
+                got.as_ref().map(Cpf::digits).map_err(|e| *e),
+                want,
+                "{input}"
+            );
         }
     }
 

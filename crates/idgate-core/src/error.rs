@@ -1,0 +1,102 @@
+//! The error-code table: every stable snake_case code idgate answers with, its HTTP status and
+//! its pt-BR translation. Each crate's error type maps its variants onto these codes.
+
+use serde::Serialize;
+
+macro_rules! codes {
+    ($($variant:ident = ($code:literal, $status:literal, $title:literal, $pt:literal);)*) => {
+        /// A stable, machine-readable error code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, for documentation and exhaustive tests.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+            /// The snake_case code sent to clients.
+            pub fn as_str(self) -> &'static str { match self { $(Code::$variant => $code,)* } }
+            /// The HTTP status this code is answered with.
+            pub fn status(self) -> u16 { match self { $(Code::$variant => $status,)* } }
+            /// A short English title.
+            pub fn title(self) -> &'static str { match self { $(Code::$variant => $title,)* } }
+            /// The pt-BR text used by vendor-format `translation` fields.
+            pub fn translation(self) -> &'static str { match self { $(Code::$variant => $pt,)* } }
+        }
+    };
+}
+
+codes! {
+    InvalidJson = ("invalid_json", 400, "Malformed JSON", "O corpo da requisição não é um JSON válido");
+    InvalidRequest = ("invalid_request", 400, "Invalid request", "Requisição inválida");
+    ValidationFailed = ("validation_failed", 422, "Validation failed", "Falha de validação dos campos");
+    Unauthenticated = ("unauthenticated", 401, "Unauthenticated", "Não autenticado");
+    Forbidden = ("forbidden", 403, "Forbidden", "Acesso negado");
+    NotFound = ("not_found", 404, "Not found", "Recurso não encontrado");
+    MethodNotAllowed = ("method_not_allowed", 405, "Method not allowed", "Método não permitido");
+    Conflict = ("conflict", 409, "Conflict", "Conflito com um recurso existente");
+    Gone = ("gone", 410, "Gone", "Recurso expirado");
+    PayloadTooLarge = ("payload_too_large", 413, "Payload too large", "Corpo da requisição muito grande");
+    UnsupportedMediaType = ("unsupported_media_type", 415, "Unsupported media type", "Tipo de conteúdo não suportado");
+    InvalidTransition = ("invalid_state_transition", 409, "Invalid state transition", "Transição de estado inválida");
+    SessionExpired = ("session_expired", 410, "Session expired", "Sessão expirada");
+    RateLimited = ("rate_limited", 429, "Too many requests", "Muitas requisições");
+    Busy = ("busy", 503, "Service busy", "Serviço ocupado, tente novamente");
+    NotReady = ("not_ready", 503, "Not ready", "Serviço ainda não está pronto");
+    Internal = ("internal_error", 500, "Internal error", "Erro interno");
+}
+
+/// One violation of a request rule, located by a JSON path such as `settings.steps[1].step`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The core's error type: domain rule violations.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CoreError {
+    #[error("the request has {} invalid field(s)", .0.len())]
+    Validation(Vec<FieldError>),
+    #[error("cannot move from {from} to {to}")]
+    InvalidTransition {
+        from: &'static str,
+        to: &'static str,
+    },
+}
+
+impl CoreError {
+    pub fn code(&self) -> Code {
+        match self {
+            Self::Validation(_) => Code::ValidationFailed,
+            Self::InvalidTransition { .. } => Code::InvalidTransition,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_with_error_statuses() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate {}", c.as_str());
+            assert!(c
+                .as_str()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_'));
+            assert!((400..600).contains(&c.status()));
+        }
+    }
+}
