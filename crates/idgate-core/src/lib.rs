@@ -1,6 +1,7 @@
 //! idgate-core: the domain. Types, validators, state machines, policies and error codes.
 //! No I/O, no async runtime, no clock reads: time comes in as arguments.
 
+pub mod crypto;
 pub mod error;
 pub mod session;
 pub mod validate;

@@ -1,1 +1,18 @@
-//! idgate-store: placeholder
+//! idgate-store: the only code that knows SQL. Repositories for tenants, keys, clients,
+//! sessions, events and the webhook outbox, on SQLite (default) and PostgreSQL with one query
+//! set; only the DDL and the job-claim clause differ, in [`dialect`].
+
+mod db;
+pub mod dialect;
+mod error;
+mod migrate;
+mod outbox;
+mod rows;
+mod sessions;
+mod tenants;
+pub mod testing;
+
+pub use db::{Backend, Store};
+pub use error::StoreError;
+pub use rows::*;
+pub use sessions::{Created, ListFilter};

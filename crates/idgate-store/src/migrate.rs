@@ -1,0 +1,42 @@
+//! Schema migrations: numbered SQL files applied once each, in order, recorded in `schema_migrations`.
+
+use sqlx::AnyPool;
+
+use crate::db::Backend;
+use crate::dialect::ddl;
+use crate::error::Result;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+
+pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")
+        .execute(pool)
+        .await?;
+    let mut applied = 0;
+    for (version, name, sql) in MIGRATIONS {
+        let mut tx = pool.begin().await?;
+        let done: Option<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if done.is_some() {
+            continue;
+        }
+        for stmt in ddl(backend, sql).split(';').map(str::trim).filter(|s| !strip_comments(s).is_empty()) {
+            sqlx::query(stmt).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+            .bind(version)
+            .bind(*name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        applied += 1;
+        tracing::info!(version, name, "applied migration");
+    }
+    Ok(applied)
+}
+
+fn strip_comments(s: &str) -> String {
+    s.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n").trim().to_owned()
+}

@@ -1,0 +1,119 @@
+//! Row types (`*Row` read back, `New*` to insert). Times are unix milliseconds.
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TenantRow {
+    pub id: String,
+    pub name: String,
+    pub mode: String,
+    pub time_zone: String,
+    pub default_settings: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub prefix: String,
+    pub secret_hash: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClientRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub secret_hash: String,
+    pub name: String,
+    /// JSON array of strings.
+    pub scopes: String,
+    /// JSON array of strings.
+    pub callback_urls: String,
+    pub can_notify: i64,
+    pub websocket: i64,
+    pub auth_ttl: i64,
+    pub created_at: i64,
+}
+
+/// A verification session as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SessionRow {
+    pub tenant_id: String,
+    pub id: String,
+    pub hash: String,
+    pub token_hash: String,
+    pub token_gen: i64,
+    pub document_number: String,
+    /// JSON of `idgate_core::session::Settings`.
+    pub settings: String,
+    pub fingerprint: String,
+    pub status: String,
+    pub step: Option<String>,
+    /// JSON object keyed by step name.
+    pub step_data: String,
+    /// JSON of the decision, once there is one.
+    pub decision: Option<String>,
+    pub expires_at: i64,
+    pub token_expires_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An event to record together with a state change; fanned out to the outbox of every enabled
+/// webhook endpoint of the tenant subscribed to its type.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub tenant_id: String,
+    pub session_id: String,
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    /// The JSON body delivered to webhooks.
+    pub payload: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub session_id: String,
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub payload: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EndpointRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub url: String,
+    pub secret_sealed: String,
+    /// `*` or a comma-separated list of event types.
+    pub events: String,
+    pub enabled: i64,
+    pub created_at: i64,
+}
+
+/// A webhook delivery claimed by a worker.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub endpoint_id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub delivered_at: Option<i64>,
+}

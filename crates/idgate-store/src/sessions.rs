@@ -1,0 +1,205 @@
+//! Verification sessions and their events. Every state change is written together with its
+//! event and the event's outbox rows in one transaction.
+
+use sqlx::{Any, Transaction};
+
+use crate::db::Store;
+use crate::error::{Result, StoreError};
+use crate::rows::{EventRow, NewEvent, SessionRow};
+
+const COLS: &str = "tenant_id, id, hash, token_hash, token_gen, document_number, settings, fingerprint, status, \
+                    step, step_data, decision, expires_at, token_expires_at, created_at, updated_at";
+
+/// Outcome of an insert.
+#[derive(Debug)]
+pub enum Created {
+    Inserted,
+    /// A session with this `(tenant, id)` exists already (idempotent replay or conflict).
+    Exists(Box<SessionRow>),
+    /// The random public hash collided with another session's; retry with a new one.
+    HashTaken,
+}
+
+/// List filter and keyset cursor (newest first).
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<String>,
+    /// `(created_at, id)` of the last row of the previous page.
+    pub after: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+impl Store {
+    /// Inserts a session and its creation event.
+    pub async fn insert_session(&self, s: &SessionRow, event: &NewEvent) -> Result<Created> {
+        let mut tx = self.write.begin().await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO sessions ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             ON CONFLICT DO NOTHING"
+        ))
+        .bind(&s.tenant_id)
+        .bind(&s.id)
+        .bind(&s.hash)
+        .bind(&s.token_hash)
+        .bind(s.token_gen)
+        .bind(&s.document_number)
+        .bind(&s.settings)
+        .bind(&s.fingerprint)
+        .bind(&s.status)
+        .bind(&s.step)
+        .bind(&s.step_data)
+        .bind(&s.decision)
+        .bind(s.expires_at)
+        .bind(s.token_expires_at)
+        .bind(s.created_at)
+        .bind(s.updated_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            tx.rollback().await?;
+            return match self.session(&s.tenant_id, &s.id).await {
+                Ok(existing) => Ok(Created::Exists(Box::new(existing))),
+                Err(StoreError::NotFound) => Ok(Created::HashTaken),
+                Err(e) => Err(e),
+            };
+        }
+        record_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(Created::Inserted)
+    }
+
+    pub async fn session(&self, tenant_id: &str, id: &str) -> Result<SessionRow> {
+        sqlx::query_as(&format!("SELECT {COLS} FROM sessions WHERE tenant_id = $1 AND id = $2"))
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Looks a session up by its public hash (the hosted-page entry point; no tenant yet).
+    pub async fn session_by_hash(&self, hash: &str) -> Result<SessionRow> {
+        sqlx::query_as(&format!("SELECT {COLS} FROM sessions WHERE hash = $1"))
+            .bind(hash)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn list_sessions(&self, tenant_id: &str, f: &ListFilter) -> Result<Vec<SessionRow>> {
+        let (at, id) = f.after.clone().unwrap_or((i64::MAX, String::new()));
+        let rows = sqlx::query_as(&format!(
+            "SELECT {COLS} FROM sessions WHERE tenant_id = $1 AND ($2 = '' OR status = $2) \
+             AND (created_at < $3 OR (created_at = $3 AND id < $4)) \
+             ORDER BY created_at DESC, id DESC LIMIT $5"
+        ))
+        .bind(tenant_id)
+        .bind(f.status.clone().unwrap_or_default())
+        .bind(at)
+        .bind(if f.after.is_some() { id } else { String::from("\u{10FFFF}") })
+        .bind(f.limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows)
+    }
+
+    /// Writes the mutable part of `s` if the stored row still has `expected_status` and
+    /// `expected_gen`; records `event` in the same transaction. `Conflict` when the row moved on.
+    pub async fn update_session(
+        &self,
+        s: &SessionRow,
+        expected_status: &str,
+        expected_gen: i64,
+        event: Option<&NewEvent>,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let n = sqlx::query(
+            "UPDATE sessions SET status = $1, step = $2, step_data = $3, decision = $4, token_hash = $5, \
+             token_gen = $6, token_expires_at = $7, updated_at = $8 \
+             WHERE tenant_id = $9 AND id = $10 AND status = $11 AND token_gen = $12",
+        )
+        .bind(&s.status)
+        .bind(&s.step)
+        .bind(&s.step_data)
+        .bind(&s.decision)
+        .bind(&s.token_hash)
+        .bind(s.token_gen)
+        .bind(s.token_expires_at)
+        .bind(s.updated_at)
+        .bind(&s.tenant_id)
+        .bind(&s.id)
+        .bind(expected_status)
+        .bind(expected_gen)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict("session changed concurrently"));
+        }
+        if let Some(e) = event {
+            record_event(&mut tx, e).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Non-final sessions whose expiry has passed, oldest first.
+    pub async fn sessions_due_to_expire(&self, now: i64, limit: i64) -> Result<Vec<SessionRow>> {
+        let rows = sqlx::query_as(&format!(
+            "SELECT {COLS} FROM sessions WHERE status IN ('pending', 'in_progress', 'processing') \
+             AND expires_at <= $1 ORDER BY expires_at LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows)
+    }
+
+    pub async fn session_events(&self, tenant_id: &str, session_id: &str) -> Result<Vec<EventRow>> {
+        let rows = sqlx::query_as(
+            "SELECT id, tenant_id, session_id, type, from_status, to_status, payload, created_at FROM events \
+             WHERE tenant_id = $1 AND session_id = $2 ORDER BY created_at, id",
+        )
+        .bind(tenant_id)
+        .bind(session_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows)
+    }
+}
+
+/// Inserts the event and one pending outbox row per subscribed, enabled endpoint of its tenant.
+async fn record_event(tx: &mut Transaction<'static, Any>, e: &NewEvent) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events (id, tenant_id, session_id, type, from_status, to_status, payload, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&e.id)
+    .bind(&e.tenant_id)
+    .bind(&e.session_id)
+    .bind(&e.kind)
+    .bind(&e.from_status)
+    .bind(&e.to_status)
+    .bind(&e.payload)
+    .bind(e.created_at)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO outbox (id, tenant_id, endpoint_id, event_id, event_type, payload, status, attempts, \
+         next_attempt_at, lease_until, created_at) \
+         SELECT $1 || '.' || id, tenant_id, id, $1, $2, $3, 'pending', 0, $4, 0, $4 FROM webhook_endpoints \
+         WHERE tenant_id = $5 AND enabled = 1 \
+         AND (events = '*' OR (',' || events || ',') LIKE ('%,' || $2 || ',%'))",
+    )
+    .bind(&e.id)
+    .bind(&e.kind)
+    .bind(&e.payload)
+    .bind(e.created_at)
+    .bind(&e.tenant_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
