@@ -78,8 +78,13 @@ impl KeyRing {
         &self.active
     }
 
+    /// The active key first, then the old ones.
+    pub fn all(&self) -> impl Iterator<Item = &Key> {
+        std::iter::once(&self.active).chain(&self.old)
+    }
+
     fn by_id(&self, id: &str) -> Option<&Key> {
-        std::iter::once(&self.active).chain(&self.old).find(|k| k.id == id)
+        self.all().find(|k| k.id == id)
     }
 
     /// Encrypts to `kid.nonce||ciphertext` (URL-safe base64 after the dot); `aad` binds the value to

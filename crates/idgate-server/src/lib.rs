@@ -1,1 +1,13 @@
-//! idgate-server: placeholder
+//! idgate-server: the `idgate` binary's library. HTTP surface (route table, `/v1` API, vendor
+//! facades, hosted pages), use cases, background jobs, configuration and the CLI.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod jobs;
+pub mod keys;
+pub mod openapi;
+pub mod server;
+pub mod state;

@@ -54,13 +54,14 @@ CREATE TABLE events (
   id TEXT PRIMARY KEY,
   tenant_id TEXT NOT NULL,
   session_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
   type TEXT NOT NULL,
   from_status TEXT,
   to_status TEXT,
   payload TEXT NOT NULL,
   created_at BIGINT NOT NULL
 );
-CREATE INDEX events_session ON events (tenant_id, session_id, created_at);
+CREATE UNIQUE INDEX events_session ON events (tenant_id, session_id, seq);
 CREATE TABLE webhook_endpoints (
   id TEXT PRIMARY KEY,
   tenant_id TEXT NOT NULL REFERENCES tenants(id),

@@ -80,6 +80,15 @@ impl Store {
         Ok(self.meta_get(key).await?.unwrap_or_default())
     }
 
+    pub async fn meta_set(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2")
+            .bind(key)
+            .bind(value)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;

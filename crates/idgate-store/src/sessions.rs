@@ -161,7 +161,7 @@ impl Store {
     pub async fn session_events(&self, tenant_id: &str, session_id: &str) -> Result<Vec<EventRow>> {
         let rows = sqlx::query_as(
             "SELECT id, tenant_id, session_id, type, from_status, to_status, payload, created_at FROM events \
-             WHERE tenant_id = $1 AND session_id = $2 ORDER BY created_at, id",
+             WHERE tenant_id = $1 AND session_id = $2 ORDER BY seq",
         )
         .bind(tenant_id)
         .bind(session_id)
@@ -174,8 +174,9 @@ impl Store {
 /// Inserts the event and one pending outbox row per subscribed, enabled endpoint of its tenant.
 async fn record_event(tx: &mut Transaction<'static, Any>, e: &NewEvent) -> Result<()> {
     sqlx::query(
-        "INSERT INTO events (id, tenant_id, session_id, type, from_status, to_status, payload, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO events (id, tenant_id, session_id, seq, type, from_status, to_status, payload, created_at) \
+         SELECT $1, $2, $3, COALESCE(MAX(seq), 0) + 1, $4, $5, $6, $7, $8 FROM events \
+         WHERE tenant_id = $2 AND session_id = $3",
     )
     .bind(&e.id)
     .bind(&e.tenant_id)

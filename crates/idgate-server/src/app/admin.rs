@@ -1,0 +1,177 @@
+//! Administrative use cases shared by the CLI and dev bootstrap: tenants, API keys, OAuth
+//! clients, webhook endpoints. Secrets are random, returned once, and stored hashed (or sealed
+//! with the key ring where idgate must use them itself, like webhook signing secrets).
+
+use idgate_core::crypto::{hash_secret, random_token, KeyRing};
+use idgate_core::Code;
+use idgate_store::{ApiKeyRow, ClientRow, EndpointRow, Store, StoreError, TenantRow};
+use rand::rngs::OsRng;
+use rand::RngCore;
+use serde::Serialize;
+
+use super::tenant::offset_for;
+use crate::http::error::ApiError;
+
+fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedTenant {
+    pub tenant_id: String,
+    pub name: String,
+    pub mode: String,
+    pub time_zone: String,
+}
+
+pub async fn create_tenant(store: &Store, now: i64, name: &str, sandbox: bool, tz: &str) -> Result<CreatedTenant, ApiError> {
+    if name.trim().is_empty() || name.len() > 100 {
+        return Err(ApiError::new(Code::InvalidRequest, "tenant name must be 1..100 characters"));
+    }
+    if offset_for(tz).is_none() {
+        return Err(ApiError::new(Code::InvalidRequest, format!("unsupported time zone {tz}")));
+    }
+    let row = TenantRow {
+        id: new_id("ten"),
+        name: name.to_owned(),
+        mode: if sandbox { "sandbox" } else { "live" }.into(),
+        time_zone: tz.to_owned(),
+        default_settings: None,
+        created_at: now,
+    };
+    store.insert_tenant(&row).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ApiError::new(Code::Conflict, format!("a tenant named {name} exists")),
+        other => other.into(),
+    })?;
+    Ok(CreatedTenant { tenant_id: row.id, name: row.name, mode: row.mode, time_zone: row.time_zone })
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedKey {
+    pub tenant_id: String,
+    pub api_key_id: String,
+    /// Shown once; only its hash is stored.
+    pub api_key: String,
+}
+
+/// A key `idg_<prefix>_<secret>`: 64-bit public prefix, 256-bit secret.
+pub async fn create_api_key(store: &Store, now: i64, tenant_id: &str) -> Result<CreatedKey, ApiError> {
+    let mut p = [0u8; 8];
+    OsRng.fill_bytes(&mut p);
+    let prefix = hex::encode(p);
+    let secret = random_token(&mut OsRng, 32);
+    let row = ApiKeyRow {
+        id: new_id("key"),
+        tenant_id: tenant_id.to_owned(),
+        prefix: prefix.clone(),
+        secret_hash: hash_secret(&secret),
+        created_at: now,
+        revoked_at: None,
+    };
+    store.insert_api_key(&row).await?;
+    Ok(CreatedKey { tenant_id: tenant_id.to_owned(), api_key_id: row.id, api_key: format!("idg_{prefix}_{secret}") })
+}
+
+#[derive(Debug, Clone)]
+pub struct NewClient {
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub callback_urls: Vec<String>,
+    pub can_notify: bool,
+    pub websocket: bool,
+    pub auth_ttl: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedClient {
+    pub tenant_id: String,
+    pub client_id: String,
+    /// Shown once; only its hash is stored.
+    pub client_secret: String,
+    pub client_name: String,
+    pub scopes: Vec<String>,
+    pub callback_urls: Vec<String>,
+    pub can_notify: bool,
+    pub websocket: bool,
+    pub auth_ttl: i64,
+}
+
+pub async fn create_client(store: &Store, now: i64, tenant_id: &str, c: NewClient) -> Result<CreatedClient, ApiError> {
+    if c.name.trim().is_empty() || c.scopes.is_empty() || !(1..=86_400).contains(&c.auth_ttl) {
+        return Err(ApiError::new(Code::InvalidRequest, "a client needs a name, at least one scope and auth_ttl 1..86400"));
+    }
+    for u in &c.callback_urls {
+        let parsed = url::Url::parse(u).map_err(|e| ApiError::new(Code::InvalidRequest, format!("callback URL {u}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ApiError::new(Code::InvalidRequest, format!("callback URL {u} must be http(s)")));
+        }
+    }
+    let client_id = uuid::Uuid::new_v4().to_string();
+    let secret = random_token(&mut OsRng, 32);
+    let row = ClientRow {
+        id: new_id("cli"),
+        tenant_id: tenant_id.to_owned(),
+        client_id: client_id.clone(),
+        secret_hash: hash_secret(&secret),
+        name: c.name.clone(),
+        scopes: serde_json::to_string(&c.scopes).unwrap_or_default(),
+        callback_urls: serde_json::to_string(&c.callback_urls).unwrap_or_default(),
+        can_notify: i64::from(c.can_notify),
+        websocket: i64::from(c.websocket),
+        auth_ttl: c.auth_ttl,
+        created_at: now,
+    };
+    store.insert_client(&row).await?;
+    Ok(CreatedClient {
+        tenant_id: tenant_id.to_owned(),
+        client_id,
+        client_secret: secret,
+        client_name: c.name,
+        scopes: c.scopes,
+        callback_urls: c.callback_urls,
+        can_notify: c.can_notify,
+        websocket: c.websocket,
+        auth_ttl: c.auth_ttl,
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedWebhook {
+    pub tenant_id: String,
+    pub webhook_id: String,
+    pub url: String,
+    pub events: String,
+    /// Shown once: verify `Idgate-Signature` with it.
+    pub signing_secret: String,
+}
+
+pub async fn add_webhook(
+    store: &Store,
+    keys: &KeyRing,
+    now: i64,
+    tenant_id: &str,
+    url: &str,
+    events: &[String],
+    allow_private: bool,
+) -> Result<CreatedWebhook, ApiError> {
+    crate::jobs::webhooks::check_url(url, allow_private).map_err(|m| ApiError::new(Code::InvalidRequest, m))?;
+    for e in events {
+        if idgate_core::session::EventType::parse(e).is_none() {
+            return Err(ApiError::new(Code::InvalidRequest, format!("unknown event type {e}")));
+        }
+    }
+    let id = new_id("whe");
+    let secret = format!("whsec_{}", random_token(&mut OsRng, 32));
+    let events = if events.is_empty() { "*".to_owned() } else { events.join(",") };
+    let row = EndpointRow {
+        id: id.clone(),
+        tenant_id: tenant_id.to_owned(),
+        url: url.to_owned(),
+        secret_sealed: keys.seal_str(&secret, id.as_bytes(), &mut OsRng),
+        events: events.clone(),
+        enabled: 1,
+        created_at: now,
+    };
+    store.insert_endpoint(&row).await?;
+    Ok(CreatedWebhook { tenant_id: tenant_id.to_owned(), webhook_id: id, url: url.to_owned(), events, signing_secret: secret })
+}

@@ -1,0 +1,6 @@
+//! Use cases: what the API does, independent of route families and wire shapes.
+
+pub mod admin;
+pub mod render;
+pub mod sessions;
+pub mod tenant;

@@ -1,0 +1,286 @@
+//! Verification-session use cases: create (idempotent by `id`), read with expiry enforced,
+//! list, cancel, token renewal, the hosted-page entry point and the expiry sweep. Every status
+//! change goes through the core state machine and is stored with its event.
+
+use idgate_core::crypto::{ct_eq, hash_secret, uuid_from_mac};
+use idgate_core::session::{parse_create, EventType, Settings, Status, Strictness};
+use idgate_core::Code;
+use idgate_store::{Created, ListFilter, NewEvent, SessionRow, StoreError};
+use rand::Rng;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::render::{fmt_time, SessionView};
+use super::tenant::Tenant;
+use crate::http::error::ApiError;
+use crate::state::{AppState, Metrics};
+
+const HASH_ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const HASH_LEN: usize = 7;
+
+/// Whether a create made a new session or found the identical one.
+pub enum Outcome {
+    Created(SessionView),
+    Existing(SessionView),
+}
+
+pub async fn create(st: &AppState, t: &Tenant, body: &Value, strict: Strictness) -> Result<Outcome, ApiError> {
+    let req = parse_create(body, &t.defaults, t.sandbox, strict)?;
+    let fingerprint = hex::encode(Sha256::digest(body.to_string().as_bytes()));
+    let now = st.now();
+    let s = &req.settings;
+    let expires_at = now + i64::from(s.session_expiration_time_in_minutes) * 60_000;
+    let mut row = SessionRow {
+        tenant_id: t.id.clone(),
+        id: req.id.clone(),
+        hash: String::new(),
+        token_hash: String::new(),
+        token_gen: 0,
+        document_number: req.document_number.digits().to_owned(),
+        settings: serde_json::to_string(s).map_err(|_| ApiError::internal())?,
+        fingerprint,
+        status: Status::Pending.as_str().into(),
+        step: s.steps.first().map(|c| c.step.as_str().to_owned()),
+        step_data: "{}".into(),
+        decision: None,
+        expires_at,
+        token_expires_at: (now + i64::from(s.token_expiration_seconds) * 1000).min(expires_at),
+        created_at: now,
+        updated_at: now,
+    };
+    row.token_hash = hash_secret(&derive_token(st, &row, 0));
+    for _ in 0..5 {
+        row.hash = random_hash();
+        let view = view(st, t, row.clone())?;
+        let event = new_event(st, &view, EventType::Created, None);
+        match st.store.insert_session(&row, &event).await? {
+            Created::Inserted => {
+                Metrics::inc(&st.metrics.sessions_created);
+                st.outbox_wake.notify_one();
+                return Ok(Outcome::Created(view));
+            }
+            Created::Exists(existing) if existing.fingerprint == row.fingerprint => {
+                let v = read_fresh(st, t, *existing).await?;
+                return Ok(Outcome::Existing(v));
+            }
+            Created::Exists(_) => {
+                return Err(ApiError::new(
+                    Code::Conflict,
+                    format!("a session with id {} exists with a different body", req.id),
+                ))
+            }
+            Created::HashTaken => continue,
+        }
+    }
+    Err(ApiError::internal())
+}
+
+/// Reads a session, expiring it first if its time has passed (expiry is enforced on read).
+pub async fn get(st: &AppState, t: &Tenant, id: &str) -> Result<SessionView, ApiError> {
+    let row = st.store.session(&t.id, id).await.map_err(not_found)?;
+    read_fresh(st, t, row).await
+}
+
+pub async fn list(
+    st: &AppState,
+    t: &Tenant,
+    status: Option<Status>,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<(Vec<SessionView>, Option<String>), ApiError> {
+    let after = cursor.map(decode_cursor).transpose()?;
+    let filter = ListFilter { status: status.map(|s| s.as_str().to_owned()), after, limit: limit + 1 };
+    let mut rows = st.store.list_sessions(&t.id, &filter).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(|r| encode_cursor(r.created_at, &r.id)) } else { None };
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(read_fresh(st, t, r).await?);
+    }
+    Ok((out, next))
+}
+
+pub async fn cancel(st: &AppState, t: &Tenant, id: &str) -> Result<SessionView, ApiError> {
+    let v = get(st, t, id).await?;
+    transition(st, t, v, Status::Canceled).await
+}
+
+/// Issues a new URL token; the previous one stops working at once.
+pub async fn renew_token(st: &AppState, t: &Tenant, id: &str) -> Result<SessionView, ApiError> {
+    let v = get(st, t, id).await?;
+    if v.status.is_final() {
+        return Err(ApiError::new(Code::InvalidTransition, format!("the session is {}", v.status.as_str())));
+    }
+    let now = st.now();
+    let mut row = v.row.clone();
+    row.token_gen += 1;
+    row.token_hash = hash_secret(&derive_token(st, &row, row.token_gen));
+    row.token_expires_at = (now + i64::from(v.settings.token_expiration_seconds) * 1000).min(row.expires_at);
+    row.updated_at = now;
+    let nv = view(st, t, row)?;
+    let event = new_event(st, &nv, EventType::TokenRenewed, None);
+    st.store.update_session(&nv.row, v.status.as_str(), v.row.token_gen, Some(&event)).await?;
+    st.outbox_wake.notify_one();
+    Ok(nv)
+}
+
+/// Result of opening the hosted page.
+pub enum Entry {
+    Open(SessionView),
+    Expired,
+    Closed(Status),
+    NotFound,
+}
+
+/// `GET /s/{hash}/t/{token}`: checks the token in constant time and its two clocks; a pending
+/// session moves to `in_progress`.
+pub async fn open_entry(st: &AppState, hash: &str, token: &str) -> Result<Entry, ApiError> {
+    let row = match st.store.session_by_hash(hash).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound) => {
+            let _ = ct_eq(&hash_secret(token), &hash_secret("idgate-dummy"));
+            return Ok(Entry::NotFound);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !ct_eq(&row.token_hash, &hash_secret(token)) {
+        return Ok(Entry::NotFound);
+    }
+    let tenant = st.store.tenant_by_id(&row.tenant_id).await?;
+    let t = Tenant::from_row(tenant).map_err(|_| ApiError::internal())?;
+    let v = read_fresh(st, &t, row).await?;
+    if v.status == Status::Expired || v.row.token_expires_at <= st.now() {
+        return Ok(Entry::Expired);
+    }
+    match v.status {
+        Status::Pending => Ok(Entry::Open(transition(st, &t, v, Status::InProgress).await?)),
+        Status::InProgress => Ok(Entry::Open(v)),
+        other => Ok(Entry::Closed(other)),
+    }
+}
+
+/// Expires up to `limit` overdue sessions; returns how many.
+pub async fn expire_due(st: &AppState, limit: i64) -> Result<usize, ApiError> {
+    let rows = st.store.sessions_due_to_expire(st.now(), limit).await?;
+    let mut n = 0;
+    for row in rows {
+        let tenant = st.store.tenant_by_id(&row.tenant_id).await?;
+        let t = Tenant::from_row(tenant).map_err(|_| ApiError::internal())?;
+        if read_fresh(st, &t, row).await?.status == Status::Expired {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Applies the expiry rule to a row just read.
+async fn read_fresh(st: &AppState, t: &Tenant, row: SessionRow) -> Result<SessionView, ApiError> {
+    let v = view(st, t, row)?;
+    if !v.status.is_final() && v.row.expires_at <= st.now() {
+        let id = v.row.id.clone();
+        return match transition(st, t, v, Status::Expired).await {
+            Ok(v) => {
+                Metrics::inc(&st.metrics.sessions_expired);
+                Ok(v)
+            }
+            // someone else moved it first: read again
+            Err(e) if e.code == Code::Conflict => view(st, t, st.store.session(&t.id, &id).await?),
+            Err(e) => Err(e),
+        };
+    }
+    Ok(v)
+}
+
+async fn transition(st: &AppState, t: &Tenant, v: SessionView, to: Status) -> Result<SessionView, ApiError> {
+    let from = v.status;
+    from.transition(to)?;
+    let mut row = v.row.clone();
+    row.status = to.as_str().into();
+    row.updated_at = st.now();
+    let nv = view(st, t, row)?;
+    let event = new_event(st, &nv, to.event_type(), Some(from));
+    match st.store.update_session(&nv.row, from.as_str(), v.row.token_gen, Some(&event)).await {
+        Ok(()) => {
+            st.outbox_wake.notify_one();
+            Ok(nv)
+        }
+        Err(StoreError::Conflict(_)) => Err(ApiError::new(Code::Conflict, "the session changed meanwhile; retry")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn view(st: &AppState, t: &Tenant, row: SessionRow) -> Result<SessionView, ApiError> {
+    let status = Status::parse(&row.status).ok_or_else(ApiError::internal)?;
+    let settings: Settings = serde_json::from_str(&row.settings).map_err(|_| ApiError::internal())?;
+    let token = current_token(st, &row);
+    let url = format!("{}/s/{}/t/{}", st.public_base, row.hash, token);
+    Ok(SessionView { row, status, settings, token, url, offset: t.offset })
+}
+
+/// The URL token of generation `gen`: a keyed MAC of the session's identity, so it is never
+/// stored (only its hash is) yet can be shown again to the tenant.
+fn derive_token(st: &AppState, row: &SessionRow, gen: i64) -> String {
+    derive_with(st.keys.active(), row, gen)
+}
+
+fn derive_with(key: &idgate_core::crypto::Key, row: &SessionRow, gen: i64) -> String {
+    let msg = format!("{}\n{}\n{}", row.tenant_id, row.id, gen);
+    uuid_from_mac(key.mac("session-token", msg.as_bytes())).to_string()
+}
+
+/// The token whose hash is stored, trying every key of the ring (rotation keeps links working).
+fn current_token(st: &AppState, row: &SessionRow) -> String {
+    st.keys
+        .all()
+        .map(|k| derive_with(k, row, row.token_gen))
+        .find(|t| ct_eq(&hash_secret(t), &row.token_hash))
+        .unwrap_or_default()
+}
+
+fn random_hash() -> String {
+    let mut rng = rand::thread_rng();
+    (0..HASH_LEN).map(|_| HASH_ALPHABET[rng.gen_range(0..HASH_ALPHABET.len())] as char).collect()
+}
+
+fn new_event(st: &AppState, v: &SessionView, kind: EventType, from: Option<Status>) -> NewEvent {
+    let id = format!("evt_{}", uuid::Uuid::new_v4().simple());
+    let now = st.now();
+    let payload = json!({
+        "id": id,
+        "type": kind.as_str(),
+        "created_at": fmt_time(now, v.offset),
+        "data": { "previous_status": from.map(Status::as_str), "session": v.event_data() },
+    });
+    NewEvent {
+        id,
+        tenant_id: v.row.tenant_id.clone(),
+        session_id: v.row.id.clone(),
+        kind: kind.as_str().into(),
+        from_status: from.map(|s| s.as_str().to_owned()),
+        to_status: Some(v.status.as_str().into()),
+        payload: payload.to_string(),
+        created_at: now,
+    }
+}
+
+fn not_found(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound => ApiError::not_found("session"),
+        other => other.into(),
+    }
+}
+
+fn encode_cursor(at: i64, id: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{at}:{id}"))
+}
+
+fn decode_cursor(c: &str) -> Result<(i64, String), ApiError> {
+    use base64::Engine;
+    let bad = || ApiError::new(Code::InvalidRequest, "cursor is not one this API returned");
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+    let s = String::from_utf8(raw).map_err(|_| bad())?;
+    let (at, id) = s.split_once(':').ok_or_else(bad)?;
+    Ok((at.parse().map_err(|_| bad())?, id.to_owned()))
+}

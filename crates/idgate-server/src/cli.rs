@@ -1,0 +1,251 @@
+//! The command line: `serve`, `migrate`, `tenant create`, `api-key create`, `client create`,
+//! `webhook add|replay`, `config check`. Commands that create things print one JSON object on
+//! stdout and nothing else; diagnostics go to stderr.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use crate::app::admin::{self, NewClient};
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+
+#[derive(Parser, Debug)]
+#[command(name = "idgate", version, about = "Self-hosted identity verification and passwordless login")]
+pub struct Cli {
+    /// Config file (default ./idgate.toml when present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite database, dev keys). Also IDGATE_DATA_DIR.
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run the server.
+    Serve {
+        /// Address to listen on. Also IDGATE_LISTEN.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Dev mode: sandbox tenant and master key created on first start.
+        #[arg(long)]
+        dev: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Tenants.
+    Tenant {
+        #[command(subcommand)]
+        cmd: TenantCmd,
+    },
+    /// API keys.
+    #[command(name = "api-key")]
+    ApiKey {
+        #[command(subcommand)]
+        cmd: KeyCmd,
+    },
+    /// OAuth clients (QR-code and push login).
+    Client {
+        #[command(subcommand)]
+        cmd: ClientCmd,
+    },
+    /// Webhook endpoints and deliveries.
+    Webhook {
+        #[command(subcommand)]
+        cmd: WebhookCmd,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TenantCmd {
+    /// Create a tenant.
+    Create {
+        name: String,
+        /// Sandbox tenant (accepts test CPFs such as 111.111.111-11).
+        #[arg(long)]
+        sandbox: bool,
+        #[arg(long, default_value = "America/Sao_Paulo")]
+        time_zone: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCmd {
+    /// Create an API key for a tenant; the key is printed once.
+    Create {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ClientCmd {
+    /// Create an OAuth client; the secret is printed once.
+    Create(ClientArgs),
+}
+
+#[derive(Args, Debug)]
+struct ClientArgs {
+    #[arg(long)]
+    tenant: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long = "scope", required = true)]
+    scopes: Vec<String>,
+    #[arg(long = "callback-url")]
+    callback_urls: Vec<String>,
+    #[arg(long)]
+    can_notify: bool,
+    #[arg(long)]
+    websocket: bool,
+    /// Seconds a login stays open.
+    #[arg(long, default_value_t = 300)]
+    auth_ttl: i64,
+}
+
+#[derive(Subcommand, Debug)]
+enum WebhookCmd {
+    /// Register an endpoint; the signing secret is printed once.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        url: String,
+        /// Event types to send (default: all).
+        #[arg(long = "event")]
+        events: Vec<String>,
+    },
+    /// Queue dead deliveries again (or every delivery of one event).
+    Replay {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        event_id: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCmd {
+    /// Load and validate the configuration, print it (secrets redacted).
+    Check,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("idgate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("IDGATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn print<T: Serialize>(v: &T) -> Result<(), String> {
+    println!("{}", serde_json::to_string(v).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    if let Some(d) = cli.data {
+        cfg.data_dir = d;
+    }
+    for k in Config::unknown_env() {
+        tracing::warn!(variable = %k, "unknown IDGATE_ variable ignored");
+    }
+    let now = SystemClock.now_ms();
+    match cli.cmd {
+        Cmd::Serve { listen, dev } => {
+            if let Some(l) = listen {
+                cfg.listen = l;
+            }
+            cfg.dev |= dev;
+            let running = crate::server::start(cfg, Arc::new(SystemClock)).await?;
+            running.wait_for_signal().await;
+            Ok(())
+        }
+        Cmd::Migrate => {
+            crate::server::open_store(&cfg).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Cmd::Tenant { cmd: TenantCmd::Create { name, sandbox, time_zone } } => {
+            let store = crate::server::open_store(&cfg).await?;
+            print(&admin::create_tenant(&store, now, &name, sandbox, &time_zone).await.map_err(|e| e.message)?)
+        }
+        Cmd::ApiKey { cmd: KeyCmd::Create { tenant } } => {
+            let store = crate::server::open_store(&cfg).await?;
+            let t = tenant_id(&store, &tenant).await?;
+            print(&admin::create_api_key(&store, now, &t).await.map_err(|e| e.message)?)
+        }
+        Cmd::Client { cmd: ClientCmd::Create(a) } => {
+            let store = crate::server::open_store(&cfg).await?;
+            let t = tenant_id(&store, &a.tenant).await?;
+            let c = NewClient {
+                name: a.name,
+                scopes: a.scopes,
+                callback_urls: a.callback_urls,
+                can_notify: a.can_notify,
+                websocket: a.websocket,
+                auth_ttl: a.auth_ttl,
+            };
+            print(&admin::create_client(&store, now, &t, c).await.map_err(|e| e.message)?)
+        }
+        Cmd::Webhook { cmd: WebhookCmd::Add { tenant, url, events } } => {
+            let store = crate::server::open_store(&cfg).await?;
+            let keys = crate::keys::load(&cfg)?;
+            crate::keys::check_fingerprint(&store, &keys).await?;
+            let t = tenant_id(&store, &tenant).await?;
+            let allow = cfg.webhooks.allow_private;
+            print(&admin::add_webhook(&store, &keys, now, &t, &url, &events, allow).await.map_err(|e| e.message)?)
+        }
+        Cmd::Webhook { cmd: WebhookCmd::Replay { tenant, event_id } } => {
+            let store = crate::server::open_store(&cfg).await?;
+            let t = tenant_id(&store, &tenant).await?;
+            let n = store.outbox_replay(&t, event_id.as_deref(), now).await.map_err(|e| e.to_string())?;
+            print(&serde_json::json!({"tenant_id": t, "requeued": n}))
+        }
+        Cmd::Config { cmd: ConfigCmd::Check } => {
+            crate::keys::load(&cfg).map(|_| ()).or_else(|e| if cfg.dev { Ok(()) } else { Err(e) })?;
+            print(&serde_json::json!({"ok": true, "database": redact_url(&cfg.database_url()), "config": format!("{cfg:?}")}))
+        }
+    }
+}
+
+/// Accepts a tenant name or id.
+async fn tenant_id(store: &idgate_store::Store, name_or_id: &str) -> Result<String, String> {
+    if let Ok(t) = store.tenant_by_name(name_or_id).await {
+        return Ok(t.id);
+    }
+    store.tenant_by_id(name_or_id).await.map(|t| t.id).map_err(|_| format!("no tenant named {name_or_id}"))
+}
+
+fn redact_url(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(mut p) if p.password().is_some() => {
+            let _ = p.set_password(Some("***"));
+            p.to_string()
+        }
+        _ => u.to_owned(),
+    }
+}

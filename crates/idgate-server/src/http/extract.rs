@@ -1,0 +1,156 @@
+//! Request extractors that fail in the route family's error format: the authenticated tenant
+//! (with the permission the route needs in its type) and the JSON body (size-limited; lenient
+//! about trailing commas on vendor routes, as the vendor's own examples have them).
+
+use std::marker::PhantomData;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use idgate_core::crypto::{ct_eq, hash_secret};
+use idgate_core::Code;
+use serde_json::Value;
+
+use super::error::{ApiError, Fail, Family, Qi, V1};
+use crate::app::tenant::Tenant;
+use crate::state::AppState;
+
+/// Which Authorization forms a family accepts.
+pub trait AuthForms: Family {
+    /// Also accept the raw key without `Bearer ` (QI-style routes).
+    const RAW_KEY: bool;
+    /// Tolerate trailing commas in JSON bodies.
+    const LENIENT_JSON: bool;
+}
+impl AuthForms for V1 {
+    const RAW_KEY: bool = false;
+    const LENIENT_JSON: bool = false;
+}
+impl AuthForms for Qi {
+    const RAW_KEY: bool = true;
+    const LENIENT_JSON: bool = true;
+}
+
+/// Permissions a route can require (the route table names one per route).
+pub mod perm {
+    pub const SESSIONS_READ: u32 = 1;
+    pub const SESSIONS_WRITE: u32 = 2;
+}
+
+/// The caller's tenant, authenticated by API key and holding permission `P`.
+pub struct Authed<F, const P: u32>(pub Tenant, pub PhantomData<F>);
+
+impl<F: AuthForms, const P: u32> FromRequestParts<AppState> for Authed<F, P> {
+    type Rejection = Fail<F>;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let key = match header.strip_prefix("Bearer ") {
+            Some(k) => k.trim(),
+            None if F::RAW_KEY => header.trim(),
+            None => "",
+        };
+        let tenant = authenticate(state, key).await.map_err(Fail::new)?;
+        // API keys carry every tenant permission today; scoped keys will check `P` here.
+        let _ = P;
+        Ok(Self(tenant, PhantomData))
+    }
+}
+
+/// Looks the key up by its public prefix and compares the secret's hash in constant time. An
+/// unknown prefix still pays for a hash and a comparison.
+pub async fn authenticate(state: &AppState, key: &str) -> Result<Tenant, ApiError> {
+    let mut parts = key.splitn(3, '_');
+    let (Some("idg"), Some(prefix), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(ApiError::unauthenticated());
+    };
+    let presented = hash_secret(secret);
+    match state.store.api_key_by_prefix(prefix).await {
+        Ok((row, tenant)) if ct_eq(&row.secret_hash, &presented) => Tenant::from_row(tenant).map_err(|e| {
+            tracing::error!(error = %e, "tenant row unreadable");
+            ApiError::internal()
+        }),
+        Ok(_) | Err(idgate_store::StoreError::NotFound) => {
+            let _ = ct_eq(&presented, &hash_secret("idgate-dummy"));
+            Err(ApiError::unauthenticated())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A JSON body parsed to a `Value` (validation happens in the core, all violations at once).
+pub struct JsonBody<F>(pub Value, pub PhantomData<F>);
+
+impl<F: AuthForms> FromRequest<AppState> for JsonBody<F> {
+    type Rejection = Fail<F>;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ct = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        // vendor routes read JSON whatever the header says, as `curl -d` users expect
+        if !F::LENIENT_JSON && !ct.is_empty() && !ct.to_ascii_lowercase().starts_with("application/json") {
+            return Err(Fail::new(ApiError::new(Code::UnsupportedMediaType, "send the body as application/json")));
+        }
+        let limit = state.cfg.max_body_bytes;
+        let bytes = read_limited(req.into_body(), limit).await.map_err(Fail::new)?;
+        let parsed = if F::LENIENT_JSON {
+            serde_json::from_slice(&strip_trailing_commas(&bytes))
+        } else {
+            serde_json::from_slice(&bytes)
+        };
+        let value = parsed.map_err(|e| Fail::new(ApiError::new(Code::InvalidJson, format!("malformed JSON: {e}"))))?;
+        Ok(Self(value, PhantomData))
+    }
+}
+
+pub async fn read_limited(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(Code::PayloadTooLarge, format!("the body is larger than {limit} bytes (or was cut off)"))
+    })
+}
+
+/// Removes commas that directly precede `}` or `]` outside strings.
+pub fn strip_trailing_commas(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let (mut in_str, mut esc) = (false, false);
+    for (i, &b) in input.iter().enumerate() {
+        if in_str {
+            out.push(b);
+            match (esc, b) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        if b == b'"' {
+            in_str = true;
+        } else if b == b',' {
+            let next = input[i + 1..].iter().find(|c| !c.is_ascii_whitespace());
+            if matches!(next, Some(b'}') | Some(b']')) {
+                continue;
+            }
+        }
+        out.push(b);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_trailing_commas;
+
+    #[test]
+    fn trailing_commas() {
+        let cases = [
+            (r#"{"a":1,}"#, r#"{"a":1}"#),
+            (r#"[1,2 , ]"#, r#"[1,2  ]"#),
+            (r#"{"s":",}"}"#, r#"{"s":",}"}"#),
+            (r#"{"s":"\",}",}"#, r#"{"s":"\",}"}"#),
+            (r#"{"a":[{"b":1,},],}"#, r#"{"a":[{"b":1}]}"#),
+        ];
+        for (i, want) in cases {
+            assert_eq!(String::from_utf8(strip_trailing_commas(i.as_bytes())).unwrap(), want);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Operational endpoints: liveness, readiness, Prometheus metrics, the OpenAPI document and its docs page.
+
+use std::sync::atomic::Ordering;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::state::AppState;
+
+pub async fn healthz() -> Response {
+    Json(json!({"status": "ok"})).into_response()
+}
+
+/// Ready when the database answers and start-up work (models, keys) is done.
+pub async fn readyz(State(st): State<AppState>) -> Response {
+    let db = st.store.ping().await;
+    let started = st.ready.load(Ordering::Relaxed);
+    let status = if db && started { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(json!({"ready": db && started, "database": db, "started": started}))).into_response()
+}
+
+pub async fn metrics(State(st): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render()).into_response()
+}
+
+pub async fn openapi_json() -> Response {
+    Json(crate::openapi::document()).into_response()
+}
+
+pub async fn docs() -> Html<&'static str> {
+    Html(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>idgate API</title></head><body>\
+         <h1>idgate API</h1><p>The OpenAPI description is at <a href=\"/openapi.json\">/openapi.json</a>.</p>\
+         <div id=\"routes\"></div><script>\
+         fetch('/openapi.json').then(r=>r.json()).then(d=>{const el=document.getElementById('routes');\
+         for(const [p,ops] of Object.entries(d.paths)){for(const [m,o] of Object.entries(ops)){\
+         const s=document.createElement('section');s.innerHTML='<h3>'+m.toUpperCase()+' '+p+'</h3><p>'+(o.summary||'')+'</p>';\
+         el.appendChild(s);}}});</script></body></html>",
+    )
+}

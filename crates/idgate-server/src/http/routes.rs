@@ -1,0 +1,62 @@
+//! The route table: every path, its handler and the permission it needs, in one place. `TABLE`
+//! mirrors the router for documentation and for the test that walks every route.
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use super::extract::perm;
+use super::{ops, pages, sessions};
+use crate::state::AppState;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    /// An API key of the tenant with this permission.
+    ApiKey(u32),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RouteDoc {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const fn r(method: &'static str, path: &'static str, access: Access) -> RouteDoc {
+    RouteDoc { method, path, access }
+}
+
+use Access::{ApiKey, Public};
+
+pub const TABLE: &[RouteDoc] = &[
+    r("POST", "/auth_session_manager/auth_session", ApiKey(perm::SESSIONS_WRITE)),
+    r("GET", "/auth_session_manager/auth_session/{id}", ApiKey(perm::SESSIONS_READ)),
+    r("POST", "/v1/verification-sessions", ApiKey(perm::SESSIONS_WRITE)),
+    r("GET", "/v1/verification-sessions", ApiKey(perm::SESSIONS_READ)),
+    r("GET", "/v1/verification-sessions/{id}", ApiKey(perm::SESSIONS_READ)),
+    r("POST", "/v1/verification-sessions/{id}/cancel", ApiKey(perm::SESSIONS_WRITE)),
+    r("POST", "/v1/verification-sessions/{id}/renew-token", ApiKey(perm::SESSIONS_WRITE)),
+    r("GET", "/s/{hash}/t/{token}", Public),
+    r("GET", "/healthz", Public),
+    r("GET", "/readyz", Public),
+    r("GET", "/metrics", Public),
+    r("GET", "/openapi.json", Public),
+    r("GET", "/docs", Public),
+];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth_session_manager/auth_session", post(sessions::qi_create_session))
+        .route("/auth_session_manager/auth_session/{id}", get(sessions::qi_get_session))
+        .route("/v1/verification-sessions", post(sessions::v1_create_session).get(sessions::v1_list_sessions))
+        .route("/v1/verification-sessions/{id}", get(sessions::v1_get_session))
+        .route("/v1/verification-sessions/{id}/cancel", post(sessions::v1_cancel_session))
+        .route("/v1/verification-sessions/{id}/renew-token", post(sessions::v1_renew_token))
+        .route("/s/{hash}/t/{token}", get(pages::open_session))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi_json))
+        .route("/docs", get(ops::docs))
+}

@@ -1,0 +1,29 @@
+//! The expiry sweeper: moves overdue sessions to `expired` (recording the event) so that
+//! webhooks fire even if nobody reads the session. Reads enforce expiry on their own too.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::app::sessions;
+use crate::state::AppState;
+
+pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
+    let every = Duration::from_secs(st.cfg.sweep_interval_secs.max(1));
+    loop {
+        loop {
+            match sessions::expire_due(&st, 100).await {
+                Ok(n) if n >= 100 => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(code = e.code.as_str(), "expiry sweep failed");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}

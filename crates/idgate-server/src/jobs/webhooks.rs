@@ -1,0 +1,178 @@
+//! Webhook delivery: claims due outbox rows under a lease, POSTs each event signed with
+//! `Idgate-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`, retries with exponential
+//! backoff and jitter, and dead-letters after the last attempt. At-least-once: receivers
+//! de-duplicate by the event `id` (also in the `Idgate-Event-Id` header).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use idgate_core::crypto::hmac;
+use idgate_store::OutboxRow;
+use rand::Rng;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::state::{AppState, Metrics};
+
+const MAX_DELAY_MS: u64 = 6 * 3600 * 1000;
+const BATCH: i64 = 32;
+
+/// Checks a webhook URL: http(s), and no loopback/private/link-local literal host unless allowed.
+pub fn check_url(raw: &str, allow_private: bool) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("invalid URL {raw}: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{raw}: only http and https URLs are allowed"));
+    }
+    let host = url.host_str().ok_or_else(|| format!("{raw}: no host"))?;
+    if !allow_private {
+        let h = host.trim_start_matches('[').trim_end_matches(']');
+        if h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().map(is_private).unwrap_or(false) {
+            return Err(format!("{raw}: private and loopback addresses are refused (webhooks.allow_private)"));
+        }
+    }
+    Ok(url)
+}
+
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v) => v.is_loopback() || v.is_private() || v.is_link_local() || v.is_unspecified() || v.is_broadcast()
+            || v.octets()[0] == 100 && (64..128).contains(&v.octets()[1]),
+        IpAddr::V6(v) => v.is_loopback() || v.is_unspecified() || (v.segments()[0] & 0xfe00) == 0xfc00
+            || (v.segments()[0] & 0xffc0) == 0xfe80
+            || v.to_ipv4_mapped().map(|m| is_private(IpAddr::V4(m))).unwrap_or(false),
+    }
+}
+
+/// `t=<unix>,v1=<hex>` for `body` at unix second `t`.
+pub fn signature(secret: &str, t: i64, body: &str) -> String {
+    let mac = hmac(secret.as_bytes(), format!("{t}.{body}").as_bytes());
+    format!("t={t},v1={}", hex::encode(mac))
+}
+
+/// Delay before attempt `attempts + 1`: base·2^attempts, capped, ±20 % jitter.
+pub fn backoff_ms(base: u64, attempts: u32) -> u64 {
+    let exp = base.saturating_mul(1u64 << attempts.min(30)).min(MAX_DELAY_MS);
+    let jitter = rand::thread_rng().gen_range(0.8..1.2);
+    (exp as f64 * jitter) as u64
+}
+
+pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
+    let owner = format!("w_{}", uuid::Uuid::new_v4().simple());
+    let client = Arc::new(
+        reqwest::Client::builder()
+            .timeout(Duration::from_millis(st.cfg.webhooks.timeout_ms))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("idgate-webhooks/1")
+            .build()
+            .expect("HTTP client"),
+    );
+    loop {
+        let now = st.now();
+        let batch = match st.store.claim_outbox(&owner, now, now + st.cfg.webhooks.lease_ms as i64, BATCH).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox claim failed");
+                Vec::new()
+            }
+        };
+        let full = batch.len() as i64 == BATCH;
+        let mut set = JoinSet::new();
+        for row in batch {
+            let (st, client) = (st.clone(), client.clone());
+            set.spawn(async move { deliver(&st, &client, row).await });
+        }
+        while set.join_next().await.is_some() {}
+        if full {
+            continue;
+        }
+        tokio::select! {
+            _ = st.outbox_wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(st.cfg.webhooks.poll_ms)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+async fn deliver(st: &AppState, client: &reqwest::Client, row: OutboxRow) {
+    let result = attempt(st, client, &row).await;
+    let now = st.now();
+    let stored = match result {
+        Ok(()) => {
+            Metrics::inc(&st.metrics.webhooks_delivered);
+            st.store.outbox_delivered(&row.id, now).await
+        }
+        Err(err) => {
+            Metrics::inc(&st.metrics.webhooks_failed);
+            let attempts = row.attempts as u32 + 1;
+            let next = (attempts < st.cfg.webhooks.max_attempts)
+                .then(|| now + backoff_ms(st.cfg.webhooks.base_delay_ms, attempts - 1) as i64);
+            tracing::info!(delivery = %row.id, attempts, dead = next.is_none(), error = %err, "webhook attempt failed");
+            st.store.outbox_failed(&row.id, &err, next).await
+        }
+    };
+    if let Err(e) = stored {
+        tracing::warn!(error = %e, delivery = %row.id, "could not record delivery outcome; the lease will expire");
+    }
+}
+
+async fn attempt(st: &AppState, client: &reqwest::Client, row: &OutboxRow) -> Result<(), String> {
+    let ep = st.store.endpoint(&row.tenant_id, &row.endpoint_id).await.map_err(|e| e.to_string())?;
+    let url = check_url(&ep.url, st.cfg.webhooks.allow_private)?;
+    if !st.cfg.webhooks.allow_private {
+        let host = url.host_str().unwrap_or_default();
+        let port = url.port_or_known_default().unwrap_or(443);
+        let addrs = tokio::net::lookup_host((host, port)).await.map_err(|e| format!("resolve {host}: {e}"))?;
+        if addrs.into_iter().any(|a| is_private(a.ip())) {
+            return Err(format!("{host} resolves to a private address"));
+        }
+    }
+    let secret = st.keys.open_str(&ep.secret_sealed, ep.id.as_bytes()).map_err(|e| e.to_string())?;
+    let t = st.now() / 1000;
+    let res = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("idgate-signature", signature(&secret, t, &row.payload))
+        .header("idgate-event-id", &row.event_id)
+        .header("idgate-event-type", &row.event_type)
+        .body(row.payload.clone())
+        .send()
+        .await
+        .map_err(|e| format!("request failed: {e}"))?;
+    if res.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("receiver answered {}", res.status()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_rules() {
+        assert!(check_url("https://example.com/hook", false).is_ok());
+        for bad in ["http://127.0.0.1/x", "http://localhost:8/x", "http://10.0.0.1/", "http://[::1]/", "http://192.168.1.2/",
+                    "http://169.254.169.254/", "ftp://example.com/", "nonsense"] {
+            assert!(check_url(bad, false).is_err(), "{bad}");
+        }
+        assert!(check_url("http://127.0.0.1:9/x", true).is_ok());
+    }
+
+    #[test]
+    fn signature_is_hmac_of_t_dot_body() {
+        let s = signature("whsec_x", 1700000000, "{}");
+        let want = hex::encode(hmac(b"whsec_x", b"1700000000.{}"));
+        assert_eq!(s, format!("t=1700000000,v1={want}"));
+    }
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        let a = backoff_ms(1000, 0);
+        assert!((800..=1200).contains(&a));
+        let b = backoff_ms(1000, 5);
+        assert!((25_600..=38_400).contains(&b));
+        assert!(backoff_ms(1000, 40) <= (MAX_DELAY_MS as f64 * 1.2) as u64);
+    }
+}

@@ -1,0 +1,75 @@
+//! Shared application state passed to every handler and job.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use idgate_core::crypto::KeyRing;
+use idgate_store::Store;
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::config::Config;
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+pub struct Inner {
+    pub store: Store,
+    pub cfg: Config,
+    pub keys: KeyRing,
+    pub clock: Arc<dyn Clock>,
+    /// Base URL for links we hand out (`auth_session_url`).
+    pub public_base: String,
+    /// Wakes the webhook worker when new events are stored.
+    pub outbox_wake: Notify,
+    pub ready: AtomicBool,
+    pub metrics: Metrics,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+/// Counters exported at `/metrics` in the Prometheus text format.
+#[derive(Default)]
+pub struct Metrics {
+    pub requests: AtomicU64,
+    pub responses_4xx: AtomicU64,
+    pub responses_5xx: AtomicU64,
+    pub sessions_created: AtomicU64,
+    pub webhooks_delivered: AtomicU64,
+    pub webhooks_failed: AtomicU64,
+    pub sessions_expired: AtomicU64,
+}
+
+impl Metrics {
+    pub fn inc(c: &AtomicU64) {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn render(&self) -> String {
+        let rows = [
+            ("idgate_http_requests_total", "HTTP requests served", &self.requests),
+            ("idgate_http_responses_4xx_total", "responses with a 4xx status", &self.responses_4xx),
+            ("idgate_http_responses_5xx_total", "responses with a 5xx status", &self.responses_5xx),
+            ("idgate_sessions_created_total", "verification sessions created", &self.sessions_created),
+            ("idgate_sessions_expired_total", "sessions expired by the sweeper", &self.sessions_expired),
+            ("idgate_webhooks_delivered_total", "webhook deliveries acknowledged", &self.webhooks_delivered),
+            ("idgate_webhooks_failed_total", "webhook delivery attempts that failed", &self.webhooks_failed),
+        ];
+        let mut out = String::new();
+        for (name, help, v) in rows {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n", v.load(Ordering::Relaxed)));
+        }
+        out
+    }
+}

@@ -1,0 +1,6 @@
+//! HTTP tests against a real listening server, each on SQLite and PostgreSQL with its own database.
+
+mod common;
+mod routes;
+mod sessions;
+mod webhooks;
