@@ -27,12 +27,17 @@ impl std::fmt::Debug for Key {
 
 impl Key {
     pub fn new(id: impl Into<String>, bytes: [u8; 32]) -> Self {
-        Self { id: id.into(), bytes }
+        Self {
+            id: id.into(),
+            bytes,
+        }
     }
 
     /// Parses standard base64 of exactly 32 bytes.
     pub fn from_base64(id: impl Into<String>, b64: &str) -> Result<Self, CryptoError> {
-        let raw = STANDARD.decode(b64.trim()).map_err(|_| CryptoError::BadKey)?;
+        let raw = STANDARD
+            .decode(b64.trim())
+            .map_err(|_| CryptoError::BadKey)?;
         let bytes: [u8; 32] = raw.try_into().map_err(|_| CryptoError::BadKey)?;
         Ok(Self::new(id, bytes))
     }
@@ -105,16 +110,27 @@ impl KeyRing {
     }
 
     pub fn open(&self, sealed: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let dot = sealed.iter().position(|&b| b == b'.').ok_or(CryptoError::Decrypt)?;
+        let dot = sealed
+            .iter()
+            .position(|&b| b == b'.')
+            .ok_or(CryptoError::Decrypt)?;
         let id = std::str::from_utf8(&sealed[..dot]).map_err(|_| CryptoError::Decrypt)?;
-        let key = self.by_id(id).ok_or_else(|| CryptoError::UnknownKey(id.to_owned()))?;
+        let key = self
+            .by_id(id)
+            .ok_or_else(|| CryptoError::UnknownKey(id.to_owned()))?;
         let rest = &sealed[dot + 1..];
         if rest.len() < 12 + 16 {
             return Err(CryptoError::Decrypt);
         }
         let cipher = Aes256Gcm::new_from_slice(&key.bytes).expect("32-byte key");
         cipher
-            .decrypt(Nonce::from_slice(&rest[..12]), Payload { msg: &rest[12..], aad })
+            .decrypt(
+                Nonce::from_slice(&rest[..12]),
+                Payload {
+                    msg: &rest[12..],
+                    aad,
+                },
+            )
             .map_err(|_| CryptoError::Decrypt)
     }
 
@@ -124,7 +140,9 @@ impl KeyRing {
     }
 
     pub fn open_str(&self, sealed: &str, aad: &[u8]) -> Result<String, CryptoError> {
-        let raw = URL_SAFE_NO_PAD.decode(sealed).map_err(|_| CryptoError::Decrypt)?;
+        let raw = URL_SAFE_NO_PAD
+            .decode(sealed)
+            .map_err(|_| CryptoError::Decrypt)?;
         String::from_utf8(self.open(&raw, aad)?).map_err(|_| CryptoError::Decrypt)
     }
 }
@@ -189,7 +207,10 @@ mod tests {
         let s = r.seal_str("hello", b"", &mut rng);
         assert_eq!(r.open_str(&s, b"").unwrap(), "hello");
         let unknown = KeyRing::new(Key::new("k9", [9; 32]), vec![]).seal(b"x", b"", &mut rng);
-        assert_eq!(r.open(&unknown, b""), Err(CryptoError::UnknownKey("k9".into())));
+        assert_eq!(
+            r.open(&unknown, b""),
+            Err(CryptoError::UnknownKey("k9".into()))
+        );
     }
 
     #[test]

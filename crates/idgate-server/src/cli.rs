@@ -14,7 +14,11 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 
 #[derive(Parser, Debug)]
-#[command(name = "idgate", version, about = "Self-hosted identity verification and passwordless login")]
+#[command(
+    name = "idgate",
+    version,
+    about = "Self-hosted identity verification and passwordless login"
+)]
 pub struct Cli {
     /// Config file (default ./idgate.toml when present).
     #[arg(long, global = true)]
@@ -144,7 +148,10 @@ enum ConfigCmd {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -157,7 +164,10 @@ pub fn main() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("IDGATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn print<T: Serialize>(v: &T) -> Result<(), String> {
@@ -189,16 +199,35 @@ async fn run(cli: Cli) -> Result<(), String> {
             eprintln!("migrations applied");
             Ok(())
         }
-        Cmd::Tenant { cmd: TenantCmd::Create { name, sandbox, time_zone } } => {
+        Cmd::Tenant {
+            cmd:
+                TenantCmd::Create {
+                    name,
+                    sandbox,
+                    time_zone,
+                },
+        } => {
             let store = crate::server::open_store(&cfg).await?;
-            print(&admin::create_tenant(&store, now, &name, sandbox, &time_zone).await.map_err(|e| e.message)?)
+            print(
+                &admin::create_tenant(&store, now, &name, sandbox, &time_zone)
+                    .await
+                    .map_err(|e| e.message)?,
+            )
         }
-        Cmd::ApiKey { cmd: KeyCmd::Create { tenant } } => {
+        Cmd::ApiKey {
+            cmd: KeyCmd::Create { tenant },
+        } => {
             let store = crate::server::open_store(&cfg).await?;
             let t = tenant_id(&store, &tenant).await?;
-            print(&admin::create_api_key(&store, now, &t).await.map_err(|e| e.message)?)
+            print(
+                &admin::create_api_key(&store, now, &t)
+                    .await
+                    .map_err(|e| e.message)?,
+            )
         }
-        Cmd::Client { cmd: ClientCmd::Create(a) } => {
+        Cmd::Client {
+            cmd: ClientCmd::Create(a),
+        } => {
             let store = crate::server::open_store(&cfg).await?;
             let t = tenant_id(&store, &a.tenant).await?;
             let c = NewClient {
@@ -209,25 +238,51 @@ async fn run(cli: Cli) -> Result<(), String> {
                 websocket: a.websocket,
                 auth_ttl: a.auth_ttl,
             };
-            print(&admin::create_client(&store, now, &t, c).await.map_err(|e| e.message)?)
+            print(
+                &admin::create_client(&store, now, &t, c)
+                    .await
+                    .map_err(|e| e.message)?,
+            )
         }
-        Cmd::Webhook { cmd: WebhookCmd::Add { tenant, url, events } } => {
+        Cmd::Webhook {
+            cmd:
+                WebhookCmd::Add {
+                    tenant,
+                    url,
+                    events,
+                },
+        } => {
             let store = crate::server::open_store(&cfg).await?;
             let keys = crate::keys::load(&cfg)?;
             crate::keys::check_fingerprint(&store, &keys).await?;
             let t = tenant_id(&store, &tenant).await?;
             let allow = cfg.webhooks.allow_private;
-            print(&admin::add_webhook(&store, &keys, now, &t, &url, &events, allow).await.map_err(|e| e.message)?)
+            print(
+                &admin::add_webhook(&store, &keys, now, &t, &url, &events, allow)
+                    .await
+                    .map_err(|e| e.message)?,
+            )
         }
-        Cmd::Webhook { cmd: WebhookCmd::Replay { tenant, event_id } } => {
+        Cmd::Webhook {
+            cmd: WebhookCmd::Replay { tenant, event_id },
+        } => {
             let store = crate::server::open_store(&cfg).await?;
             let t = tenant_id(&store, &tenant).await?;
-            let n = store.outbox_replay(&t, event_id.as_deref(), now).await.map_err(|e| e.to_string())?;
+            let n = store
+                .outbox_replay(&t, event_id.as_deref(), now)
+                .await
+                .map_err(|e| e.to_string())?;
             print(&serde_json::json!({"tenant_id": t, "requeued": n}))
         }
-        Cmd::Config { cmd: ConfigCmd::Check } => {
-            crate::keys::load(&cfg).map(|_| ()).or_else(|e| if cfg.dev { Ok(()) } else { Err(e) })?;
-            print(&serde_json::json!({"ok": true, "database": redact_url(&cfg.database_url()), "config": format!("{cfg:?}")}))
+        Cmd::Config {
+            cmd: ConfigCmd::Check,
+        } => {
+            crate::keys::load(&cfg)
+                .map(|_| ())
+                .or_else(|e| if cfg.dev { Ok(()) } else { Err(e) })?;
+            print(
+                &serde_json::json!({"ok": true, "database": redact_url(&cfg.database_url()), "config": format!("{cfg:?}")}),
+            )
         }
     }
 }
@@ -237,7 +292,11 @@ async fn tenant_id(store: &idgate_store::Store, name_or_id: &str) -> Result<Stri
     if let Ok(t) = store.tenant_by_name(name_or_id).await {
         return Ok(t.id);
     }
-    store.tenant_by_id(name_or_id).await.map(|t| t.id).map_err(|_| format!("no tenant named {name_or_id}"))
+    store
+        .tenant_by_id(name_or_id)
+        .await
+        .map(|t| t.id)
+        .map_err(|_| format!("no tenant named {name_or_id}"))
 }
 
 fn redact_url(u: &str) -> String {

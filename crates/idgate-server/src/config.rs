@@ -14,7 +14,11 @@ pub struct Secret(pub String);
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "<unset>" } else { "<redacted>" })
+        f.write_str(if self.0.is_empty() {
+            "<unset>"
+        } else {
+            "<redacted>"
+        })
     }
 }
 
@@ -91,21 +95,30 @@ impl Default for Config {
 }
 
 /// Environment variables that configure idgate but are not config keys.
-const NON_CONFIG_ENV: &[&str] = &["IDGATE_LOG", "IDGATE_TEST_PG_URL", "IDGATE_MODELS_DIR", "IDGATE_ROOT"];
+const NON_CONFIG_ENV: &[&str] = &[
+    "IDGATE_LOG",
+    "IDGATE_TEST_PG_URL",
+    "IDGATE_MODELS_DIR",
+    "IDGATE_ROOT",
+];
 
 impl Config {
     /// Loads defaults < `file` (if it exists) < `IDGATE_*` env < `DATABASE_URL`.
     pub fn load(file: Option<&std::path::Path>) -> Result<Self, String> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
-        let path = file.map(PathBuf::from).unwrap_or_else(|| PathBuf::from("idgate.toml"));
+        let path = file
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("idgate.toml"));
         if path.exists() {
             fig = fig.merge(Toml::file(&path));
         } else if file.is_some() {
             return Err(format!("config file {} does not exist", path.display()));
         }
-        let env = Env::prefixed("IDGATE_")
-            .split("__")
-            .filter(|k| !k.as_str().ends_with("_file") && !NON_CONFIG_ENV.contains(&format!("IDGATE_{}", k.as_str().to_uppercase()).as_str()));
+        let env = Env::prefixed("IDGATE_").split("__").filter(|k| {
+            !k.as_str().ends_with("_file")
+                && !NON_CONFIG_ENV
+                    .contains(&format!("IDGATE_{}", k.as_str().to_uppercase()).as_str())
+        });
         fig = fig.merge(env);
         let mut cfg: Config = fig.extract().map_err(|e| e.to_string())?;
         if let Ok(url) = std::env::var("DATABASE_URL") {
@@ -114,7 +127,8 @@ impl Config {
             }
         }
         if let Ok(p) = std::env::var("IDGATE_MASTER_KEY_FILE") {
-            let v = std::fs::read_to_string(&p).map_err(|e| format!("IDGATE_MASTER_KEY_FILE {p}: {e}"))?;
+            let v = std::fs::read_to_string(&p)
+                .map_err(|e| format!("IDGATE_MASTER_KEY_FILE {p}: {e}"))?;
             cfg.master_key = Secret(v.trim().to_owned());
         }
         Ok(cfg)
@@ -127,7 +141,10 @@ impl Config {
             .map(|(k, _)| k)
             .filter(|k| k.starts_with("IDGATE_") && !NON_CONFIG_ENV.contains(&k.as_str()))
             .filter(|k| {
-                let key = k.trim_start_matches("IDGATE_").trim_end_matches("_FILE").to_lowercase();
+                let key = k
+                    .trim_start_matches("IDGATE_")
+                    .trim_end_matches("_FILE")
+                    .to_lowercase();
                 let top = key.split("__").next().unwrap_or_default().to_owned();
                 known.get(&top).is_none()
             })
@@ -148,7 +165,9 @@ impl Config {
         if !self.public_url.is_empty() {
             return self.public_url.trim_end_matches('/').to_owned();
         }
-        let addr = bound.map(|a| a.to_string()).unwrap_or_else(|| self.listen.clone());
+        let addr = bound
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| self.listen.clone());
         format!("http://{addr}")
     }
 }
@@ -159,7 +178,10 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let c = Config { master_key: Secret("abc".into()), ..Config::default() };
+        let c = Config {
+            master_key: Secret("abc".into()),
+            ..Config::default()
+        };
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("abc"));
         assert!(dbg.contains("<redacted>"));
@@ -167,7 +189,10 @@ mod tests {
 
     #[test]
     fn database_url_defaults_to_sqlite_in_data_dir() {
-        let c = Config { data_dir: "/tmp/x".into(), ..Config::default() };
+        let c = Config {
+            data_dir: "/tmp/x".into(),
+            ..Config::default()
+        };
         assert_eq!(c.database_url(), "sqlite:///tmp/x/idgate.db");
     }
 }

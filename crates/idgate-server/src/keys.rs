@@ -22,11 +22,17 @@ pub fn load(cfg: &Config) -> Result<KeyRing, String> {
     } else if cfg.dev {
         dev_key(&cfg.data_dir)?
     } else {
-        return Err("no master key: set IDGATE_MASTER_KEY or IDGATE_MASTER_KEY_FILE (32 bytes, base64), \
+        return Err(
+            "no master key: set IDGATE_MASTER_KEY or IDGATE_MASTER_KEY_FILE (32 bytes, base64), \
                     or run with --dev"
-            .into());
+                .into(),
+        );
     };
-    let old = cfg.old_master_keys.iter().map(|s| parse_key(&s.0)).collect::<Result<_, _>>()?;
+    let old = cfg
+        .old_master_keys
+        .iter()
+        .map(|s| parse_key(&s.0))
+        .collect::<Result<_, _>>()?;
     Ok(KeyRing::new(active, old))
 }
 
@@ -49,7 +55,9 @@ fn dev_key(dir: &Path) -> Result<Key, String> {
     opts.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut f = opts
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     f.write_all(line.as_bytes()).map_err(|e| e.to_string())?;
     tracing::warn!(path = %path.display(), "generated a dev master key");
     parse_key(&line)
@@ -58,13 +66,19 @@ fn dev_key(dir: &Path) -> Result<Key, String> {
 /// Records the active key's fingerprint on first use; refuses a ring whose keys do not include it.
 pub async fn check_fingerprint(store: &Store, ring: &KeyRing) -> Result<(), String> {
     let fp = ring.active().fingerprint();
-    let stored = store.meta_init(FINGERPRINT_KEY, &fp).await.map_err(|e| e.to_string())?;
+    let stored = store
+        .meta_init(FINGERPRINT_KEY, &fp)
+        .await
+        .map_err(|e| e.to_string())?;
     if stored == fp {
         return Ok(());
     }
     if ring.all().any(|k| k.fingerprint() == stored) {
         // rotation: an old key made this database; the new active key takes over from here
-        store.meta_set(FINGERPRINT_KEY, &fp).await.map_err(|e| e.to_string())?;
+        store
+            .meta_set(FINGERPRINT_KEY, &fp)
+            .await
+            .map_err(|e| e.to_string())?;
         return Ok(());
     }
     Err(format!(

@@ -35,7 +35,8 @@ impl Running {
 
     /// Waits until the HTTP server ends (on SIGINT/SIGTERM via `stop`).
     pub async fn wait_for_signal(self) {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -48,10 +49,16 @@ impl Running {
 /// Opens the configured database (creating the SQLite directory) and migrates it.
 pub async fn open_store(cfg: &Config) -> Result<Store, String> {
     if cfg.database_url.is_empty() {
-        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| format!("{}: {e}", cfg.data_dir.display()))?;
+        std::fs::create_dir_all(&cfg.data_dir)
+            .map_err(|e| format!("{}: {e}", cfg.data_dir.display()))?;
     }
-    let store = Store::connect(&cfg.database_url()).await.map_err(|e| format!("database: {e}"))?;
-    store.migrate().await.map_err(|e| format!("migrations: {e}"))?;
+    let store = Store::connect(&cfg.database_url())
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| format!("migrations: {e}"))?;
     Ok(store)
 }
 
@@ -59,10 +66,16 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
     let store = open_store(&cfg).await?;
     let keys = crate::keys::load(&cfg)?;
     crate::keys::check_fingerprint(&store, &keys).await?;
-    let listener = tokio::net::TcpListener::bind(&cfg.listen).await.map_err(|e| format!("listen on {}: {e}", cfg.listen))?;
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .map_err(|e| format!("listen on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let public_base = cfg.public_base(Some(addr));
-    let dev_api_key = if cfg.dev { dev_bootstrap(&store, &cfg, clock.now_ms()).await? } else { None };
+    let dev_api_key = if cfg.dev {
+        dev_bootstrap(&store, &cfg, clock.now_ms()).await?
+    } else {
+        None
+    };
     let state = AppState(Arc::new(Inner {
         store,
         cfg,
@@ -80,7 +93,10 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         let shutdown = async move {
             let _ = srx.changed().await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
             tracing::error!(error = %e, "HTTP server failed");
         }
     });
@@ -88,7 +104,13 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
     let sweeper = tokio::spawn(crate::jobs::sweeper::run(state.clone(), rx));
     state.ready.store(true, Ordering::Relaxed);
     tracing::info!(%addr, public = %state.public_base, backend = ?state.store.backend(), "idgate listening");
-    Ok(Running { addr, state, dev_api_key, shutdown: tx, tasks: vec![http, hooks, sweeper] })
+    Ok(Running {
+        addr,
+        state,
+        dev_api_key,
+        shutdown: tx,
+        tasks: vec![http, hooks, sweeper],
+    })
 }
 
 /// First start in dev mode: a sandbox tenant and an API key, printed and saved to
@@ -97,8 +119,12 @@ async fn dev_bootstrap(store: &Store, cfg: &Config, now: i64) -> Result<Option<S
     if store.tenant_count().await.map_err(|e| e.to_string())? > 0 {
         return Ok(None);
     }
-    let t = admin::create_tenant(store, now, "sandbox", true, "America/Sao_Paulo").await.map_err(|e| e.message)?;
-    let k = admin::create_api_key(store, now, &t.tenant_id).await.map_err(|e| e.message)?;
+    let t = admin::create_tenant(store, now, "sandbox", true, "America/Sao_Paulo")
+        .await
+        .map_err(|e| e.message)?;
+    let k = admin::create_api_key(store, now, &t.tenant_id)
+        .await
+        .map_err(|e| e.message)?;
     let path = cfg.data_dir.join("dev-api-key");
     let _ = std::fs::create_dir_all(&cfg.data_dir);
     let mut opts = std::fs::OpenOptions::new();

@@ -58,17 +58,48 @@ impl Metrics {
 
     pub fn render(&self) -> String {
         let rows = [
-            ("idgate_http_requests_total", "HTTP requests served", &self.requests),
-            ("idgate_http_responses_4xx_total", "responses with a 4xx status", &self.responses_4xx),
-            ("idgate_http_responses_5xx_total", "responses with a 5xx status", &self.responses_5xx),
-            ("idgate_sessions_created_total", "verification sessions created", &self.sessions_created),
-            ("idgate_sessions_expired_total", "sessions expired by the sweeper", &self.sessions_expired),
-            ("idgate_webhooks_delivered_total", "webhook deliveries acknowledged", &self.webhooks_delivered),
-            ("idgate_webhooks_failed_total", "webhook delivery attempts that failed", &self.webhooks_failed),
+            (
+                "idgate_http_requests_total",
+                "HTTP requests served",
+                &self.requests,
+            ),
+            (
+                "idgate_http_responses_4xx_total",
+                "responses with a 4xx status",
+                &self.responses_4xx,
+            ),
+            (
+                "idgate_http_responses_5xx_total",
+                "responses with a 5xx status",
+                &self.responses_5xx,
+            ),
+            (
+                "idgate_sessions_created_total",
+                "verification sessions created",
+                &self.sessions_created,
+            ),
+            (
+                "idgate_sessions_expired_total",
+                "sessions expired by the sweeper",
+                &self.sessions_expired,
+            ),
+            (
+                "idgate_webhooks_delivered_total",
+                "webhook deliveries acknowledged",
+                &self.webhooks_delivered,
+            ),
+            (
+                "idgate_webhooks_failed_total",
+                "webhook delivery attempts that failed",
+                &self.webhooks_failed,
+            ),
         ];
         let mut out = String::new();
         for (name, help, v) in rows {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n", v.load(Ordering::Relaxed)));
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
+                v.load(Ordering::Relaxed)
+            ));
         }
         out
     }

@@ -32,22 +32,39 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            return Ok(Self { write: pool.clone(), read: pool, backend: Backend::Postgres });
+            return Ok(Self {
+                write: pool.clone(),
+                read: pool,
+                backend: Backend::Postgres,
+            });
         }
-        let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
-        let pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
+        let url = if url.contains('?') {
+            url.to_owned()
+        } else {
+            format!("{url}?mode=rwc")
+        };
+        let pragmas =
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
                        PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;";
         let write = AnyPoolOptions::new()
             .max_connections(1)
-            .after_connect(move |c, _| Box::pin(async move { c.execute(pragmas).await.map(|_| ()) }))
+            .after_connect(move |c, _| {
+                Box::pin(async move { c.execute(pragmas).await.map(|_| ()) })
+            })
             .connect(&url)
             .await?;
         let read = AnyPoolOptions::new()
             .max_connections(8)
-            .after_connect(move |c, _| Box::pin(async move { c.execute(pragmas).await.map(|_| ()) }))
+            .after_connect(move |c, _| {
+                Box::pin(async move { c.execute(pragmas).await.map(|_| ()) })
+            })
             .connect(&url)
             .await?;
-        Ok(Self { write, read, backend: Backend::Sqlite })
+        Ok(Self {
+            write,
+            read,
+            backend: Backend::Sqlite,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -65,8 +82,10 @@ impl Store {
     }
 
     pub async fn meta_get(&self, key: &str) -> Result<Option<String>> {
-        let r: Option<(String,)> =
-            sqlx::query_as("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&self.read).await?;
+        let r: Option<(String,)> = sqlx::query_as("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?;
         Ok(r.map(|r| r.0))
     }
 

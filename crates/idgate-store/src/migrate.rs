@@ -6,7 +6,8 @@ use crate::db::Backend;
 use crate::dialect::ddl;
 use crate::error::Result;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {
     sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")
@@ -15,14 +16,19 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {
     let mut applied = 0;
     for (version, name, sql) in MIGRATIONS {
         let mut tx = pool.begin().await?;
-        let done: Option<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
-            .bind(version)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let done: Option<(i64,)> =
+            sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
         if done.is_some() {
             continue;
         }
-        for stmt in ddl(backend, sql).split(';').map(str::trim).filter(|s| !strip_comments(s).is_empty()) {
+        for stmt in ddl(backend, sql)
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !strip_comments(s).is_empty())
+        {
             sqlx::query(stmt).execute(&mut *tx).await?;
         }
         sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
@@ -38,5 +44,10 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {
 }
 
 fn strip_comments(s: &str) -> String {
-    s.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n").trim().to_owned()
+    s.lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned()
 }

@@ -12,7 +12,13 @@ const COLS: &str = "id, tenant_id, endpoint_id, event_id, event_type, payload, s
 impl Store {
     /// Claims up to `limit` due deliveries for `owner` until `lease_until`. A crashed worker's
     /// lease runs out and the rows become due again.
-    pub async fn claim_outbox(&self, owner: &str, now: i64, lease_until: i64, limit: i64) -> Result<Vec<OutboxRow>> {
+    pub async fn claim_outbox(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
         let sql = format!(
             "UPDATE outbox SET lease_until = $1, lease_owner = $2 WHERE id IN (\
              SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3 AND lease_until <= $3 \
@@ -58,7 +64,12 @@ impl Store {
     }
 
     /// Dead (or, with `event_id`, any) deliveries of a tenant back to pending; returns how many.
-    pub async fn outbox_replay(&self, tenant_id: &str, event_id: Option<&str>, now: i64) -> Result<u64> {
+    pub async fn outbox_replay(
+        &self,
+        tenant_id: &str,
+        event_id: Option<&str>,
+        now: i64,
+    ) -> Result<u64> {
         let n = sqlx::query(
             "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_until = 0 \
              WHERE tenant_id = $2 AND (($3 = '' AND status = 'dead') OR event_id = $3)",
@@ -73,10 +84,12 @@ impl Store {
     }
 
     pub async fn outbox_for_tenant(&self, tenant_id: &str) -> Result<Vec<OutboxRow>> {
-        let rows = sqlx::query_as(&format!("SELECT {COLS} FROM outbox WHERE tenant_id = $1 ORDER BY created_at, id"))
-            .bind(tenant_id)
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query_as(&format!(
+            "SELECT {COLS} FROM outbox WHERE tenant_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(tenant_id)
+        .fetch_all(&self.read)
+        .await?;
         Ok(rows)
     }
 }

@@ -70,12 +70,14 @@ impl Store {
     }
 
     pub async fn session(&self, tenant_id: &str, id: &str) -> Result<SessionRow> {
-        sqlx::query_as(&format!("SELECT {COLS} FROM sessions WHERE tenant_id = $1 AND id = $2"))
-            .bind(tenant_id)
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)
+        sqlx::query_as(&format!(
+            "SELECT {COLS} FROM sessions WHERE tenant_id = $1 AND id = $2"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     /// Looks a session up by its public hash (the hosted-page entry point; no tenant yet).
@@ -97,7 +99,11 @@ impl Store {
         .bind(tenant_id)
         .bind(f.status.clone().unwrap_or_default())
         .bind(at)
-        .bind(if f.after.is_some() { id } else { String::from("\u{10FFFF}") })
+        .bind(if f.after.is_some() {
+            id
+        } else {
+            String::from("\u{10FFFF}")
+        })
         .bind(f.limit)
         .fetch_all(&self.read)
         .await?;

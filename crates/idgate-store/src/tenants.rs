@@ -21,16 +21,24 @@ impl Store {
         .execute(&self.write)
         .await
         .map_err(StoreError::from)
-        .map_err(|e| if e.is_unique_violation() { StoreError::Conflict("tenant name taken") } else { e })?;
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                StoreError::Conflict("tenant name taken")
+            } else {
+                e
+            }
+        })?;
         Ok(())
     }
 
     pub async fn tenant_by_name(&self, name: &str) -> Result<TenantRow> {
-        sqlx::query_as(&format!("SELECT {TENANT_COLS} FROM tenants WHERE name = $1"))
-            .bind(name)
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)
+        sqlx::query_as(&format!(
+            "SELECT {TENANT_COLS} FROM tenants WHERE name = $1"
+        ))
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn tenant_by_id(&self, id: &str) -> Result<TenantRow> {
@@ -42,7 +50,9 @@ impl Store {
     }
 
     pub async fn tenant_count(&self) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tenants").fetch_one(&self.read).await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM tenants")
+            .fetch_one(&self.read)
+            .await?;
         Ok(n)
     }
 

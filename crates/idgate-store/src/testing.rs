@@ -25,9 +25,18 @@ pub async fn fresh_url(backend: Backend) -> String {
             });
             sqlx::any::install_default_drivers();
             let db = format!("t_{n}");
-            let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("connect to test cluster");
-            sqlx::query(&format!("CREATE DATABASE {db}")).execute(&mut c).await.expect("create database");
-            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin).to_owned();
+            let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .expect("connect to test cluster");
+            sqlx::query(&format!("CREATE DATABASE {db}"))
+                .execute(&mut c)
+                .await
+                .expect("create database");
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .unwrap_or(&admin)
+                .to_owned();
             format!("{base}/{db}")
         }
     }
@@ -35,7 +44,9 @@ pub async fn fresh_url(backend: Backend) -> String {
 
 /// A fresh migrated store.
 pub async fn fresh(backend: Backend) -> Store {
-    let store = Store::connect(&fresh_url(backend).await).await.expect("connect");
+    let store = Store::connect(&fresh_url(backend).await)
+        .await
+        .expect("connect");
     store.migrate().await.expect("migrate");
     store
 }

@@ -66,10 +66,16 @@ async fn tenants_keys_and_isolation() {
         let s = fresh(b).await;
         s.insert_tenant(&tenant("a")).await.unwrap();
         s.insert_tenant(&tenant("b")).await.unwrap();
-        assert!(matches!(s.insert_tenant(&tenant("a")).await, Err(_)), "{b:?}");
+        assert!(
+            matches!(s.insert_tenant(&tenant("a")).await, Err(_)),
+            "{b:?}"
+        );
         let mut dup = tenant("c");
         dup.name = "name-a".into();
-        assert!(matches!(s.insert_tenant(&dup).await, Err(StoreError::Conflict(_))), "{b:?}");
+        assert!(
+            matches!(s.insert_tenant(&dup).await, Err(StoreError::Conflict(_))),
+            "{b:?}"
+        );
         assert_eq!(s.tenant_by_name("name-b").await.unwrap().id, "b");
         let key = ApiKeyRow {
             id: "k1".into(),
@@ -82,14 +88,40 @@ async fn tenants_keys_and_isolation() {
         s.insert_api_key(&key).await.unwrap();
         let (k, t) = s.api_key_by_prefix("idg_test_abc").await.unwrap();
         assert_eq!((k.id.as_str(), t.id.as_str()), ("k1", "a"));
-        assert!(matches!(s.api_key_by_prefix("nope").await, Err(StoreError::NotFound)));
+        assert!(matches!(
+            s.api_key_by_prefix("nope").await,
+            Err(StoreError::NotFound)
+        ));
 
-        s.insert_session(&session("a", "s1", "h1", 100), &event("a", "s1", "e1", "session.created")).await.unwrap();
+        s.insert_session(
+            &session("a", "s1", "h1", 100),
+            &event("a", "s1", "e1", "session.created"),
+        )
+        .await
+        .unwrap();
         assert_eq!(s.session("a", "s1").await.unwrap().hash, "h1");
-        assert!(matches!(s.session("b", "s1").await, Err(StoreError::NotFound)), "{b:?}");
-        assert!(s.list_sessions("b", &ListFilter { limit: 10, ..Default::default() }).await.unwrap().is_empty());
+        assert!(
+            matches!(s.session("b", "s1").await, Err(StoreError::NotFound)),
+            "{b:?}"
+        );
+        assert!(s
+            .list_sessions(
+                "b",
+                &ListFilter {
+                    limit: 10,
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap()
+            .is_empty());
         // the same id in another tenant is another session
-        s.insert_session(&session("b", "s1", "h2", 100), &event("b", "s1", "e2", "session.created")).await.unwrap();
+        s.insert_session(
+            &session("b", "s1", "h2", 100),
+            &event("b", "s1", "e2", "session.created"),
+        )
+        .await
+        .unwrap();
         s.close().await;
     }
 }
@@ -100,25 +132,62 @@ async fn insert_replay_hash_collision_and_cas() {
         let s = fresh(b).await;
         s.insert_tenant(&tenant("a")).await.unwrap();
         let row = session("a", "s1", "h1", 100);
-        assert!(matches!(s.insert_session(&row, &event("a", "s1", "e1", "x")).await.unwrap(), Created::Inserted));
-        match s.insert_session(&session("a", "s1", "h9", 100), &event("a", "s1", "e9", "x")).await.unwrap() {
+        assert!(matches!(
+            s.insert_session(&row, &event("a", "s1", "e1", "x"))
+                .await
+                .unwrap(),
+            Created::Inserted
+        ));
+        match s
+            .insert_session(&session("a", "s1", "h9", 100), &event("a", "s1", "e9", "x"))
+            .await
+            .unwrap()
+        {
             Created::Exists(existing) => assert_eq!(*existing, row),
             other => panic!("{other:?}"),
         }
         let clash = session("a", "s2", "h1", 100);
-        assert!(matches!(s.insert_session(&clash, &event("a", "s2", "e3", "x")).await.unwrap(), Created::HashTaken));
+        assert!(matches!(
+            s.insert_session(&clash, &event("a", "s2", "e3", "x"))
+                .await
+                .unwrap(),
+            Created::HashTaken
+        ));
         // the failed inserts left no events behind
         assert_eq!(s.session_events("a", "s1").await.unwrap().len(), 1, "{b:?}");
 
         let mut next = row.clone();
         next.status = "in_progress".into();
         next.updated_at = 200;
-        s.update_session(&next, "pending", 0, Some(&event("a", "s1", "e4", "session.in_progress"))).await.unwrap();
-        let again = s.update_session(&next, "pending", 0, Some(&event("a", "s1", "e5", "session.in_progress"))).await;
+        s.update_session(
+            &next,
+            "pending",
+            0,
+            Some(&event("a", "s1", "e4", "session.in_progress")),
+        )
+        .await
+        .unwrap();
+        let again = s
+            .update_session(
+                &next,
+                "pending",
+                0,
+                Some(&event("a", "s1", "e5", "session.in_progress")),
+            )
+            .await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{b:?}");
         let stored = s.session("a", "s1").await.unwrap();
-        assert_eq!((stored.status.as_str(), stored.updated_at), ("in_progress", 200));
-        let kinds: Vec<_> = s.session_events("a", "s1").await.unwrap().into_iter().map(|e| e.kind).collect();
+        assert_eq!(
+            (stored.status.as_str(), stored.updated_at),
+            ("in_progress", 200)
+        );
+        let kinds: Vec<_> = s
+            .session_events("a", "s1")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
         assert_eq!(kinds, ["x", "session.in_progress"]);
         s.close().await;
     }
@@ -134,10 +203,15 @@ async fn list_filters_and_paginates() {
             if i % 2 == 0 {
                 r.status = "canceled".into();
             }
-            s.insert_session(&r, &event("a", &r.id, &format!("e{i}"), "x")).await.unwrap();
+            s.insert_session(&r, &event("a", &r.id, &format!("e{i}"), "x"))
+                .await
+                .unwrap();
         }
         let mut seen = Vec::new();
-        let mut f = ListFilter { limit: 2, ..Default::default() };
+        let mut f = ListFilter {
+            limit: 2,
+            ..Default::default()
+        };
         loop {
             let page = s.list_sessions("a", &f).await.unwrap();
             if page.is_empty() {
@@ -148,11 +222,24 @@ async fn list_filters_and_paginates() {
             seen.extend(page.into_iter().map(|r| r.id));
         }
         assert_eq!(seen, ["s4", "s3", "s2", "s1", "s0"], "{b:?}");
-        let canceled = ListFilter { status: Some("canceled".into()), limit: 10, after: None };
-        let ids: Vec<_> = s.list_sessions("a", &canceled).await.unwrap().into_iter().map(|r| r.id).collect();
+        let canceled = ListFilter {
+            status: Some("canceled".into()),
+            limit: 10,
+            after: None,
+        };
+        let ids: Vec<_> = s
+            .list_sessions("a", &canceled)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
         assert_eq!(ids, ["s4", "s2", "s0"]);
         let due = s.sessions_due_to_expire(1_000_000, 10).await.unwrap();
-        assert_eq!(due.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["s1", "s3"]);
+        assert_eq!(
+            due.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["s1", "s3"]
+        );
         s.close().await;
     }
 }
@@ -163,32 +250,72 @@ async fn outbox_fans_out_leases_retries_and_replays() {
         let s = fresh(b).await;
         s.insert_tenant(&tenant("a")).await.unwrap();
         s.insert_tenant(&tenant("b")).await.unwrap();
-        s.insert_endpoint(&endpoint("a", "all", "*", 1)).await.unwrap();
-        s.insert_endpoint(&endpoint("a", "some", "session.created,session.canceled", 1)).await.unwrap();
-        s.insert_endpoint(&endpoint("a", "off", "*", 0)).await.unwrap();
-        s.insert_endpoint(&endpoint("b", "other", "*", 1)).await.unwrap();
-        s.insert_session(&session("a", "s1", "h1", 100), &event("a", "s1", "e1", "session.created")).await.unwrap();
+        s.insert_endpoint(&endpoint("a", "all", "*", 1))
+            .await
+            .unwrap();
+        s.insert_endpoint(&endpoint(
+            "a",
+            "some",
+            "session.created,session.canceled",
+            1,
+        ))
+        .await
+        .unwrap();
+        s.insert_endpoint(&endpoint("a", "off", "*", 0))
+            .await
+            .unwrap();
+        s.insert_endpoint(&endpoint("b", "other", "*", 1))
+            .await
+            .unwrap();
+        s.insert_session(
+            &session("a", "s1", "h1", 100),
+            &event("a", "s1", "e1", "session.created"),
+        )
+        .await
+        .unwrap();
         let mut next = session("a", "s1", "h1", 100);
         next.status = "in_progress".into();
-        s.update_session(&next, "pending", 0, Some(&event("a", "s1", "e2", "session.in_progress"))).await.unwrap();
+        s.update_session(
+            &next,
+            "pending",
+            0,
+            Some(&event("a", "s1", "e2", "session.in_progress")),
+        )
+        .await
+        .unwrap();
 
         let rows = s.outbox_for_tenant("a").await.unwrap();
-        let mut got: Vec<_> = rows.iter().map(|r| (r.event_id.as_str(), r.endpoint_id.as_str())).collect();
+        let mut got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.event_id.as_str(), r.endpoint_id.as_str()))
+            .collect();
         got.sort();
         assert_eq!(got, [("e1", "all"), ("e1", "some"), ("e2", "all")], "{b:?}");
         assert!(s.outbox_for_tenant("b").await.unwrap().is_empty());
 
         let claimed = s.claim_outbox("w1", 10, 1000, 10).await.unwrap();
         assert_eq!(claimed.len(), 3);
-        assert!(s.claim_outbox("w2", 20, 1000, 10).await.unwrap().is_empty(), "leased rows are not claimed twice");
+        assert!(
+            s.claim_outbox("w2", 20, 1000, 10).await.unwrap().is_empty(),
+            "leased rows are not claimed twice"
+        );
         let (first, rest) = claimed.split_first().unwrap();
         s.outbox_delivered(&first.id, 30).await.unwrap();
-        s.outbox_failed(&rest[0].id, "boom", Some(500)).await.unwrap();
+        s.outbox_failed(&rest[0].id, "boom", Some(500))
+            .await
+            .unwrap();
         s.outbox_failed(&rest[1].id, "dead", None).await.unwrap();
         // lease of the failed one is released; it is due at 500, not before
-        assert!(s.claim_outbox("w2", 499, 2000, 10).await.unwrap().is_empty());
+        assert!(s
+            .claim_outbox("w2", 499, 2000, 10)
+            .await
+            .unwrap()
+            .is_empty());
         let again = s.claim_outbox("w2", 500, 2000, 10).await.unwrap();
-        assert_eq!(again.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [rest[0].id.as_str()]);
+        assert_eq!(
+            again.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            [rest[0].id.as_str()]
+        );
         assert_eq!(again[0].attempts, 1);
         // an expired lease (crashed worker) makes it due again
         assert_eq!(s.claim_outbox("w3", 2000, 3000, 10).await.unwrap().len(), 1);

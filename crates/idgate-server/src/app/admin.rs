@@ -24,12 +24,24 @@ pub struct CreatedTenant {
     pub time_zone: String,
 }
 
-pub async fn create_tenant(store: &Store, now: i64, name: &str, sandbox: bool, tz: &str) -> Result<CreatedTenant, ApiError> {
+pub async fn create_tenant(
+    store: &Store,
+    now: i64,
+    name: &str,
+    sandbox: bool,
+    tz: &str,
+) -> Result<CreatedTenant, ApiError> {
     if name.trim().is_empty() || name.len() > 100 {
-        return Err(ApiError::new(Code::InvalidRequest, "tenant name must be 1..100 characters"));
+        return Err(ApiError::new(
+            Code::InvalidRequest,
+            "tenant name must be 1..100 characters",
+        ));
     }
     if offset_for(tz).is_none() {
-        return Err(ApiError::new(Code::InvalidRequest, format!("unsupported time zone {tz}")));
+        return Err(ApiError::new(
+            Code::InvalidRequest,
+            format!("unsupported time zone {tz}"),
+        ));
     }
     let row = TenantRow {
         id: new_id("ten"),
@@ -40,10 +52,17 @@ pub async fn create_tenant(store: &Store, now: i64, name: &str, sandbox: bool, t
         created_at: now,
     };
     store.insert_tenant(&row).await.map_err(|e| match e {
-        StoreError::Conflict(_) => ApiError::new(Code::Conflict, format!("a tenant named {name} exists")),
+        StoreError::Conflict(_) => {
+            ApiError::new(Code::Conflict, format!("a tenant named {name} exists"))
+        }
         other => other.into(),
     })?;
-    Ok(CreatedTenant { tenant_id: row.id, name: row.name, mode: row.mode, time_zone: row.time_zone })
+    Ok(CreatedTenant {
+        tenant_id: row.id,
+        name: row.name,
+        mode: row.mode,
+        time_zone: row.time_zone,
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -55,7 +74,11 @@ pub struct CreatedKey {
 }
 
 /// A key `idg_<prefix>_<secret>`: 64-bit public prefix, 256-bit secret.
-pub async fn create_api_key(store: &Store, now: i64, tenant_id: &str) -> Result<CreatedKey, ApiError> {
+pub async fn create_api_key(
+    store: &Store,
+    now: i64,
+    tenant_id: &str,
+) -> Result<CreatedKey, ApiError> {
     let mut p = [0u8; 8];
     OsRng.fill_bytes(&mut p);
     let prefix = hex::encode(p);
@@ -69,7 +92,11 @@ pub async fn create_api_key(store: &Store, now: i64, tenant_id: &str) -> Result<
         revoked_at: None,
     };
     store.insert_api_key(&row).await?;
-    Ok(CreatedKey { tenant_id: tenant_id.to_owned(), api_key_id: row.id, api_key: format!("idg_{prefix}_{secret}") })
+    Ok(CreatedKey {
+        tenant_id: tenant_id.to_owned(),
+        api_key_id: row.id,
+        api_key: format!("idg_{prefix}_{secret}"),
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -96,14 +123,26 @@ pub struct CreatedClient {
     pub auth_ttl: i64,
 }
 
-pub async fn create_client(store: &Store, now: i64, tenant_id: &str, c: NewClient) -> Result<CreatedClient, ApiError> {
+pub async fn create_client(
+    store: &Store,
+    now: i64,
+    tenant_id: &str,
+    c: NewClient,
+) -> Result<CreatedClient, ApiError> {
     if c.name.trim().is_empty() || c.scopes.is_empty() || !(1..=86_400).contains(&c.auth_ttl) {
-        return Err(ApiError::new(Code::InvalidRequest, "a client needs a name, at least one scope and auth_ttl 1..86400"));
+        return Err(ApiError::new(
+            Code::InvalidRequest,
+            "a client needs a name, at least one scope and auth_ttl 1..86400",
+        ));
     }
     for u in &c.callback_urls {
-        let parsed = url::Url::parse(u).map_err(|e| ApiError::new(Code::InvalidRequest, format!("callback URL {u}: {e}")))?;
+        let parsed = url::Url::parse(u)
+            .map_err(|e| ApiError::new(Code::InvalidRequest, format!("callback URL {u}: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ApiError::new(Code::InvalidRequest, format!("callback URL {u} must be http(s)")));
+            return Err(ApiError::new(
+                Code::InvalidRequest,
+                format!("callback URL {u} must be http(s)"),
+            ));
         }
     }
     let client_id = uuid::Uuid::new_v4().to_string();
@@ -154,15 +193,23 @@ pub async fn add_webhook(
     events: &[String],
     allow_private: bool,
 ) -> Result<CreatedWebhook, ApiError> {
-    crate::jobs::webhooks::check_url(url, allow_private).map_err(|m| ApiError::new(Code::InvalidRequest, m))?;
+    crate::jobs::webhooks::check_url(url, allow_private)
+        .map_err(|m| ApiError::new(Code::InvalidRequest, m))?;
     for e in events {
         if idgate_core::session::EventType::parse(e).is_none() {
-            return Err(ApiError::new(Code::InvalidRequest, format!("unknown event type {e}")));
+            return Err(ApiError::new(
+                Code::InvalidRequest,
+                format!("unknown event type {e}"),
+            ));
         }
     }
     let id = new_id("whe");
     let secret = format!("whsec_{}", random_token(&mut OsRng, 32));
-    let events = if events.is_empty() { "*".to_owned() } else { events.join(",") };
+    let events = if events.is_empty() {
+        "*".to_owned()
+    } else {
+        events.join(",")
+    };
     let row = EndpointRow {
         id: id.clone(),
         tenant_id: tenant_id.to_owned(),
@@ -173,5 +220,11 @@ pub async fn add_webhook(
         created_at: now,
     };
     store.insert_endpoint(&row).await?;
-    Ok(CreatedWebhook { tenant_id: tenant_id.to_owned(), webhook_id: id, url: url.to_owned(), events, signing_secret: secret })
+    Ok(CreatedWebhook {
+        tenant_id: tenant_id.to_owned(),
+        webhook_id: id,
+        url: url.to_owned(),
+        events,
+        signing_secret: secret,
+    })
 }

@@ -62,7 +62,12 @@ impl SessionView {
             .unwrap_or_else(|_| self.row.document_number.clone()));
         v["created_at"] = json!(fmt_time(self.row.created_at, self.offset));
         v["updated_at"] = json!(fmt_time(self.row.updated_at, self.offset));
-        v["decision"] = self.row.decision.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or(Value::Null);
+        v["decision"] = self
+            .row
+            .decision
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or(Value::Null);
         v
     }
 
@@ -85,7 +90,13 @@ mod tests {
     fn time_format_matches_seed_style() {
         let off = UtcOffset::from_hms(-3, 0, 0).unwrap();
         // 2025-12-11T14:37:15.120Z
-        assert_eq!(fmt_time(1_765_463_835_120, off), "2025-12-11T11:37:15.12-03:00");
-        assert_eq!(fmt_time(1_765_463_835_000, off), "2025-12-11T11:37:15-03:00");
+        assert_eq!(
+            fmt_time(1_765_463_835_120, off),
+            "2025-12-11T11:37:15.12-03:00"
+        );
+        assert_eq!(
+            fmt_time(1_765_463_835_000, off),
+            "2025-12-11T11:37:15-03:00"
+        );
     }
 }

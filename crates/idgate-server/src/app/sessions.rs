@@ -24,7 +24,12 @@ pub enum Outcome {
     Existing(SessionView),
 }
 
-pub async fn create(st: &AppState, t: &Tenant, body: &Value, strict: Strictness) -> Result<Outcome, ApiError> {
+pub async fn create(
+    st: &AppState,
+    t: &Tenant,
+    body: &Value,
+    strict: Strictness,
+) -> Result<Outcome, ApiError> {
     let req = parse_create(body, &t.defaults, t.sandbox, strict)?;
     let fingerprint = hex::encode(Sha256::digest(body.to_string().as_bytes()));
     let now = st.now();
@@ -89,11 +94,19 @@ pub async fn list(
     limit: i64,
 ) -> Result<(Vec<SessionView>, Option<String>), ApiError> {
     let after = cursor.map(decode_cursor).transpose()?;
-    let filter = ListFilter { status: status.map(|s| s.as_str().to_owned()), after, limit: limit + 1 };
+    let filter = ListFilter {
+        status: status.map(|s| s.as_str().to_owned()),
+        after,
+        limit: limit + 1,
+    };
     let mut rows = st.store.list_sessions(&t.id, &filter).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next = if more { rows.last().map(|r| encode_cursor(r.created_at, &r.id)) } else { None };
+    let next = if more {
+        rows.last().map(|r| encode_cursor(r.created_at, &r.id))
+    } else {
+        None
+    };
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(read_fresh(st, t, r).await?);
@@ -110,17 +123,23 @@ pub async fn cancel(st: &AppState, t: &Tenant, id: &str) -> Result<SessionView, 
 pub async fn renew_token(st: &AppState, t: &Tenant, id: &str) -> Result<SessionView, ApiError> {
     let v = get(st, t, id).await?;
     if v.status.is_final() {
-        return Err(ApiError::new(Code::InvalidTransition, format!("the session is {}", v.status.as_str())));
+        return Err(ApiError::new(
+            Code::InvalidTransition,
+            format!("the session is {}", v.status.as_str()),
+        ));
     }
     let now = st.now();
     let mut row = v.row.clone();
     row.token_gen += 1;
     row.token_hash = hash_secret(&derive_token(st, &row, row.token_gen));
-    row.token_expires_at = (now + i64::from(v.settings.token_expiration_seconds) * 1000).min(row.expires_at);
+    row.token_expires_at =
+        (now + i64::from(v.settings.token_expiration_seconds) * 1000).min(row.expires_at);
     row.updated_at = now;
     let nv = view(st, t, row)?;
     let event = new_event(st, &nv, EventType::TokenRenewed, None);
-    st.store.update_session(&nv.row, v.status.as_str(), v.row.token_gen, Some(&event)).await?;
+    st.store
+        .update_session(&nv.row, v.status.as_str(), v.row.token_gen, Some(&event))
+        .await?;
     st.outbox_wake.notify_one();
     Ok(nv)
 }
@@ -154,7 +173,9 @@ pub async fn open_entry(st: &AppState, hash: &str, token: &str) -> Result<Entry,
         return Ok(Entry::Expired);
     }
     match v.status {
-        Status::Pending => Ok(Entry::Open(transition(st, &t, v, Status::InProgress).await?)),
+        Status::Pending => Ok(Entry::Open(
+            transition(st, &t, v, Status::InProgress).await?,
+        )),
         Status::InProgress => Ok(Entry::Open(v)),
         other => Ok(Entry::Closed(other)),
     }
@@ -192,7 +213,12 @@ async fn read_fresh(st: &AppState, t: &Tenant, row: SessionRow) -> Result<Sessio
     Ok(v)
 }
 
-async fn transition(st: &AppState, t: &Tenant, v: SessionView, to: Status) -> Result<SessionView, ApiError> {
+async fn transition(
+    st: &AppState,
+    t: &Tenant,
+    v: SessionView,
+    to: Status,
+) -> Result<SessionView, ApiError> {
     let from = v.status;
     from.transition(to)?;
     let mut row = v.row.clone();
@@ -200,22 +226,37 @@ async fn transition(st: &AppState, t: &Tenant, v: SessionView, to: Status) -> Re
     row.updated_at = st.now();
     let nv = view(st, t, row)?;
     let event = new_event(st, &nv, to.event_type(), Some(from));
-    match st.store.update_session(&nv.row, from.as_str(), v.row.token_gen, Some(&event)).await {
+    match st
+        .store
+        .update_session(&nv.row, from.as_str(), v.row.token_gen, Some(&event))
+        .await
+    {
         Ok(()) => {
             st.outbox_wake.notify_one();
             Ok(nv)
         }
-        Err(StoreError::Conflict(_)) => Err(ApiError::new(Code::Conflict, "the session changed meanwhile; retry")),
+        Err(StoreError::Conflict(_)) => Err(ApiError::new(
+            Code::Conflict,
+            "the session changed meanwhile; retry",
+        )),
         Err(e) => Err(e.into()),
     }
 }
 
 fn view(st: &AppState, t: &Tenant, row: SessionRow) -> Result<SessionView, ApiError> {
     let status = Status::parse(&row.status).ok_or_else(ApiError::internal)?;
-    let settings: Settings = serde_json::from_str(&row.settings).map_err(|_| ApiError::internal())?;
+    let settings: Settings =
+        serde_json::from_str(&row.settings).map_err(|_| ApiError::internal())?;
     let token = current_token(st, &row);
     let url = format!("{}/s/{}/t/{}", st.public_base, row.hash, token);
-    Ok(SessionView { row, status, settings, token, url, offset: t.offset })
+    Ok(SessionView {
+        row,
+        status,
+        settings,
+        token,
+        url,
+        offset: t.offset,
+    })
 }
 
 /// The URL token of generation `gen`: a keyed MAC of the session's identity, so it is never
@@ -240,7 +281,9 @@ fn current_token(st: &AppState, row: &SessionRow) -> String {
 
 fn random_hash() -> String {
     let mut rng = rand::thread_rng();
-    (0..HASH_LEN).map(|_| HASH_ALPHABET[rng.gen_range(0..HASH_ALPHABET.len())] as char).collect()
+    (0..HASH_LEN)
+        .map(|_| HASH_ALPHABET[rng.gen_range(0..HASH_ALPHABET.len())] as char)
+        .collect()
 }
 
 fn new_event(st: &AppState, v: &SessionView, kind: EventType, from: Option<Status>) -> NewEvent {
@@ -279,7 +322,9 @@ fn encode_cursor(at: i64, id: &str) -> String {
 fn decode_cursor(c: &str) -> Result<(i64, String), ApiError> {
     use base64::Engine;
     let bad = || ApiError::new(Code::InvalidRequest, "cursor is not one this API returned");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .map_err(|_| bad())?;
     let s = String::from_utf8(raw).map_err(|_| bad())?;
     let (at, id) = s.split_once(':').ok_or_else(bad)?;
     Ok((at.parse().map_err(|_| bad())?, id.to_owned()))

@@ -16,12 +16,19 @@ pub struct Tenant {
 
 impl Tenant {
     pub fn from_row(row: TenantRow) -> Result<Self, String> {
-        let offset = offset_for(&row.time_zone).ok_or_else(|| format!("unknown time zone {}", row.time_zone))?;
+        let offset = offset_for(&row.time_zone)
+            .ok_or_else(|| format!("unknown time zone {}", row.time_zone))?;
         let defaults = match &row.default_settings {
             Some(s) => serde_json::from_str(s).map_err(|e| e.to_string())?,
             None => Settings::default(),
         };
-        Ok(Self { id: row.id, name: row.name, sandbox: row.mode == "sandbox", offset, defaults })
+        Ok(Self {
+            id: row.id,
+            name: row.name,
+            sandbox: row.mode == "sandbox",
+            offset,
+            defaults,
+        })
     }
 }
 
@@ -31,9 +38,12 @@ pub fn offset_for(tz: &str) -> Option<UtcOffset> {
     let hours = match tz {
         "UTC" | "Etc/UTC" => 0,
         "America/Noronha" => -2,
-        "America/Sao_Paulo" | "America/Recife" | "America/Bahia" | "America/Fortaleza" | "America/Belem"
-        | "America/Maceio" | "America/Araguaina" | "America/Santarem" => -3,
-        "America/Manaus" | "America/Cuiaba" | "America/Campo_Grande" | "America/Porto_Velho"
+        "America/Sao_Paulo" | "America/Recife" | "America/Bahia" | "America/Fortaleza"
+        | "America/Belem" | "America/Maceio" | "America/Araguaina" | "America/Santarem" => -3,
+        "America/Manaus"
+        | "America/Cuiaba"
+        | "America/Campo_Grande"
+        | "America/Porto_Velho"
         | "America/Boa_Vista" => -4,
         "America/Rio_Branco" | "America/Eirunepe" => -5,
         other => return parse_fixed(other),

@@ -21,16 +21,27 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), details: Vec::new(), retry_after: None }
+        Self {
+            code,
+            message: message.into(),
+            details: Vec::new(),
+            retry_after: None,
+        }
     }
     pub fn not_found(what: &str) -> Self {
         Self::new(Code::NotFound, format!("{what} not found"))
     }
     pub fn unauthenticated() -> Self {
-        Self::new(Code::Unauthenticated, "a valid API key is required in the Authorization header")
+        Self::new(
+            Code::Unauthenticated,
+            "a valid API key is required in the Authorization header",
+        )
     }
     pub fn internal() -> Self {
-        Self::new(Code::Internal, "internal error; the request id is in the x-request-id header")
+        Self::new(
+            Code::Internal,
+            "internal error; the request id is in the x-request-id header",
+        )
     }
     fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -41,8 +52,14 @@ impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
         match e {
             CoreError::Validation(details) => {
-                let summary = details.iter().map(|d| format!("{}: {}", d.field, d.message)).collect::<Vec<_>>();
-                Self { details, ..Self::new(Code::ValidationFailed, summary.join("; ")) }
+                let summary = details
+                    .iter()
+                    .map(|d| format!("{}: {}", d.field, d.message))
+                    .collect::<Vec<_>>();
+                Self {
+                    details,
+                    ..Self::new(Code::ValidationFailed, summary.join("; "))
+                }
             }
             other => Self::new(other.code(), other.to_string()),
         }
@@ -119,7 +136,8 @@ impl<F: Family> IntoResponse for Fail<F> {
     fn into_response(self) -> Response {
         let mut res = (self.0.status(), Json(F::render(&self.0))).into_response();
         if let Some(s) = self.0.retry_after {
-            res.headers_mut().insert("retry-after", HeaderValue::from(s));
+            res.headers_mut()
+                .insert("retry-after", HeaderValue::from(s));
         }
         res
     }

@@ -43,8 +43,15 @@ pub struct Authed<F, const P: u32>(pub Tenant, pub PhantomData<F>);
 impl<F: AuthForms, const P: u32> FromRequestParts<AppState> for Authed<F, P> {
     type Rejection = Fail<F>;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let key = match header.strip_prefix("Bearer ") {
             Some(k) => k.trim(),
             None if F::RAW_KEY => header.trim(),
@@ -61,15 +68,17 @@ impl<F: AuthForms, const P: u32> FromRequestParts<AppState> for Authed<F, P> {
 /// unknown prefix still pays for a hash and a comparison.
 pub async fn authenticate(state: &AppState, key: &str) -> Result<Tenant, ApiError> {
     let mut parts = key.splitn(3, '_');
-    let (Some("idg"), Some(prefix), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
+    let (Some("idg"), Some(prefix), Some(secret)) = (parts.next(), parts.next(), parts.next())
+    else {
         return Err(ApiError::unauthenticated());
     };
     let presented = hash_secret(secret);
     match state.store.api_key_by_prefix(prefix).await {
-        Ok((row, tenant)) if ct_eq(&row.secret_hash, &presented) => Tenant::from_row(tenant).map_err(|e| {
-            tracing::error!(error = %e, "tenant row unreadable");
-            ApiError::internal()
-        }),
+        Ok((row, tenant)) if ct_eq(&row.secret_hash, &presented) => Tenant::from_row(tenant)
+            .map_err(|e| {
+                tracing::error!(error = %e, "tenant row unreadable");
+                ApiError::internal()
+            }),
         Ok(_) | Err(idgate_store::StoreError::NotFound) => {
             let _ = ct_eq(&presented, &hash_secret("idgate-dummy"));
             Err(ApiError::unauthenticated())
@@ -85,26 +94,46 @@ impl<F: AuthForms> FromRequest<AppState> for JsonBody<F> {
     type Rejection = Fail<F>;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ct = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let ct = req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         // vendor routes read JSON whatever the header says, as `curl -d` users expect
-        if !F::LENIENT_JSON && !ct.is_empty() && !ct.to_ascii_lowercase().starts_with("application/json") {
-            return Err(Fail::new(ApiError::new(Code::UnsupportedMediaType, "send the body as application/json")));
+        if !F::LENIENT_JSON
+            && !ct.is_empty()
+            && !ct.to_ascii_lowercase().starts_with("application/json")
+        {
+            return Err(Fail::new(ApiError::new(
+                Code::UnsupportedMediaType,
+                "send the body as application/json",
+            )));
         }
         let limit = state.cfg.max_body_bytes;
-        let bytes = read_limited(req.into_body(), limit).await.map_err(Fail::new)?;
+        let bytes = read_limited(req.into_body(), limit)
+            .await
+            .map_err(Fail::new)?;
         let parsed = if F::LENIENT_JSON {
             serde_json::from_slice(&strip_trailing_commas(&bytes))
         } else {
             serde_json::from_slice(&bytes)
         };
-        let value = parsed.map_err(|e| Fail::new(ApiError::new(Code::InvalidJson, format!("malformed JSON: {e}"))))?;
+        let value = parsed.map_err(|e| {
+            Fail::new(ApiError::new(
+                Code::InvalidJson,
+                format!("malformed JSON: {e}"),
+            ))
+        })?;
         Ok(Self(value, PhantomData))
     }
 }
 
 pub async fn read_limited(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {
     axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(Code::PayloadTooLarge, format!("the body is larger than {limit} bytes (or was cut off)"))
+        ApiError::new(
+            Code::PayloadTooLarge,
+            format!("the body is larger than {limit} bytes (or was cut off)"),
+        )
     })
 }
 
@@ -150,7 +179,10 @@ mod tests {
             (r#"{"a":[{"b":1,},],}"#, r#"{"a":[{"b":1}]}"#),
         ];
         for (i, want) in cases {
-            assert_eq!(String::from_utf8(strip_trailing_commas(i.as_bytes())).unwrap(), want);
+            assert_eq!(
+                String::from_utf8(strip_trailing_commas(i.as_bytes())).unwrap(),
+                want
+            );
         }
     }
 }

@@ -29,14 +29,20 @@ pub fn app(state: AppState) -> Router {
     routes::routes()
         .fallback(|| async { Fail::<V1>::new(ApiError::new(Code::NotFound, "no such route")) })
         .method_not_allowed_fallback(|| async {
-            Fail::<V1>::new(ApiError::new(Code::MethodNotAllowed, "method not allowed on this route"))
+            Fail::<V1>::new(ApiError::new(
+                Code::MethodNotAllowed,
+                "method not allowed on this route",
+            ))
         })
         .layer(middleware::from_fn_with_state(state.clone(), count))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("handler panicked");
             Fail::<V1>::new(ApiError::internal()).into_response()
         }))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
         .layer(PropagateRequestIdLayer::new(rid.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(rid, MakeRequestUuid))

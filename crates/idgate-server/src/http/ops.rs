@@ -18,12 +18,24 @@ pub async fn healthz() -> Response {
 pub async fn readyz(State(st): State<AppState>) -> Response {
     let db = st.store.ping().await;
     let started = st.ready.load(Ordering::Relaxed);
-    let status = if db && started { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(json!({"ready": db && started, "database": db, "started": started}))).into_response()
+    let status = if db && started {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({"ready": db && started, "database": db, "started": started})),
+    )
+        .into_response()
 }
 
 pub async fn metrics(State(st): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        st.metrics.render(),
+    )
+        .into_response()
 }
 
 pub async fn openapi_json() -> Response {

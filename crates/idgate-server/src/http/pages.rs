@@ -8,7 +8,10 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::app::sessions::{self, Entry};
 use crate::state::AppState;
 
-pub async fn open_session(State(st): State<AppState>, Path((hash, token)): Path<(String, String)>) -> Response {
+pub async fn open_session(
+    State(st): State<AppState>,
+    Path((hash, token)): Path<(String, String)>,
+) -> Response {
     match sessions::open_entry(&st, &hash, &token).await {
         Ok(Entry::Open(v)) => {
             let steps: Vec<_> = v.settings.steps.iter().map(|s| s.step.as_str()).collect();
@@ -39,7 +42,11 @@ pub async fn open_session(State(st): State<AppState>, Path((hash, token)): Path<
 }
 
 pub fn not_found_page() -> Response {
-    page(StatusCode::NOT_FOUND, "Not found", "<h1>Page not found</h1><p>Check the link you were sent.</p>")
+    page(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "<h1>Page not found</h1><p>Check the link you were sent.</p>",
+    )
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
@@ -51,7 +58,10 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     );
     (
         status,
-        [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")],
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
         Html(html),
     )
         .into_response()

@@ -24,19 +24,51 @@ pub struct RouteDoc {
 }
 
 const fn r(method: &'static str, path: &'static str, access: Access) -> RouteDoc {
-    RouteDoc { method, path, access }
+    RouteDoc {
+        method,
+        path,
+        access,
+    }
 }
 
 use Access::{ApiKey, Public};
 
 pub const TABLE: &[RouteDoc] = &[
-    r("POST", "/auth_session_manager/auth_session", ApiKey(perm::SESSIONS_WRITE)),
-    r("GET", "/auth_session_manager/auth_session/{id}", ApiKey(perm::SESSIONS_READ)),
-    r("POST", "/v1/verification-sessions", ApiKey(perm::SESSIONS_WRITE)),
-    r("GET", "/v1/verification-sessions", ApiKey(perm::SESSIONS_READ)),
-    r("GET", "/v1/verification-sessions/{id}", ApiKey(perm::SESSIONS_READ)),
-    r("POST", "/v1/verification-sessions/{id}/cancel", ApiKey(perm::SESSIONS_WRITE)),
-    r("POST", "/v1/verification-sessions/{id}/renew-token", ApiKey(perm::SESSIONS_WRITE)),
+    r(
+        "POST",
+        "/auth_session_manager/auth_session",
+        ApiKey(perm::SESSIONS_WRITE),
+    ),
+    r(
+        "GET",
+        "/auth_session_manager/auth_session/{id}",
+        ApiKey(perm::SESSIONS_READ),
+    ),
+    r(
+        "POST",
+        "/v1/verification-sessions",
+        ApiKey(perm::SESSIONS_WRITE),
+    ),
+    r(
+        "GET",
+        "/v1/verification-sessions",
+        ApiKey(perm::SESSIONS_READ),
+    ),
+    r(
+        "GET",
+        "/v1/verification-sessions/{id}",
+        ApiKey(perm::SESSIONS_READ),
+    ),
+    r(
+        "POST",
+        "/v1/verification-sessions/{id}/cancel",
+        ApiKey(perm::SESSIONS_WRITE),
+    ),
+    r(
+        "POST",
+        "/v1/verification-sessions/{id}/renew-token",
+        ApiKey(perm::SESSIONS_WRITE),
+    ),
     r("GET", "/s/{hash}/t/{token}", Public),
     r("GET", "/healthz", Public),
     r("GET", "/readyz", Public),
@@ -47,12 +79,30 @@ pub const TABLE: &[RouteDoc] = &[
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/auth_session_manager/auth_session", post(sessions::qi_create_session))
-        .route("/auth_session_manager/auth_session/{id}", get(sessions::qi_get_session))
-        .route("/v1/verification-sessions", post(sessions::v1_create_session).get(sessions::v1_list_sessions))
-        .route("/v1/verification-sessions/{id}", get(sessions::v1_get_session))
-        .route("/v1/verification-sessions/{id}/cancel", post(sessions::v1_cancel_session))
-        .route("/v1/verification-sessions/{id}/renew-token", post(sessions::v1_renew_token))
+        .route(
+            "/auth_session_manager/auth_session",
+            post(sessions::qi_create_session),
+        )
+        .route(
+            "/auth_session_manager/auth_session/{id}",
+            get(sessions::qi_get_session),
+        )
+        .route(
+            "/v1/verification-sessions",
+            post(sessions::v1_create_session).get(sessions::v1_list_sessions),
+        )
+        .route(
+            "/v1/verification-sessions/{id}",
+            get(sessions::v1_get_session),
+        )
+        .route(
+            "/v1/verification-sessions/{id}/cancel",
+            post(sessions::v1_cancel_session),
+        )
+        .route(
+            "/v1/verification-sessions/{id}/renew-token",
+            post(sessions::v1_renew_token),
+        )
         .route("/s/{hash}/t/{token}", get(pages::open_session))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

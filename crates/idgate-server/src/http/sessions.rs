@@ -1,13 +1,12 @@
 //! Session handlers: the QI facade (`/auth_session_manager/...`) and `/v1/verification-sessions`.
 //! Thin: authenticate, parse, call the use case, render.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use idgate_core::session::{Status, Strictness};
 use idgate_core::Code;
-use serde::Deserialize;
 use serde_json::json;
 
 use super::error::{ApiError, Fail, Qi, V1};
@@ -22,10 +21,12 @@ pub async fn qi_create_session(
     Authed(t, ..): Authed<Qi, { perm::SESSIONS_WRITE }>,
     JsonBody(body, ..): JsonBody<Qi>,
 ) -> Result<Response, Fail<Qi>> {
-    Ok(match sessions::create(&st, &t, &body, Strictness::Lenient).await? {
-        Outcome::Created(v) => (StatusCode::CREATED, Json(v.qi(false))).into_response(),
-        Outcome::Existing(v) => (StatusCode::OK, Json(v.qi(false))).into_response(),
-    })
+    Ok(
+        match sessions::create(&st, &t, &body, Strictness::Lenient).await? {
+            Outcome::Created(v) => (StatusCode::CREATED, Json(v.qi(false))).into_response(),
+            Outcome::Existing(v) => (StatusCode::OK, Json(v.qi(false))).into_response(),
+        },
+    )
 }
 
 /// `GET /auth_session_manager/auth_session/{id}`: the session object with `step_data`.
@@ -42,10 +43,12 @@ pub async fn v1_create_session(
     Authed(t, ..): Authed<V1, { perm::SESSIONS_WRITE }>,
     JsonBody(body, ..): JsonBody<V1>,
 ) -> Result<Response, Fail<V1>> {
-    Ok(match sessions::create(&st, &t, &body, Strictness::Strict).await? {
-        Outcome::Created(v) => (StatusCode::CREATED, Json(v.v1())).into_response(),
-        Outcome::Existing(v) => (StatusCode::OK, Json(v.v1())).into_response(),
-    })
+    Ok(
+        match sessions::create(&st, &t, &body, Strictness::Strict).await? {
+            Outcome::Created(v) => (StatusCode::CREATED, Json(v.v1())).into_response(),
+            Outcome::Existing(v) => (StatusCode::OK, Json(v.v1())).into_response(),
+        },
+    )
 }
 
 pub async fn v1_get_session(
@@ -56,30 +59,59 @@ pub async fn v1_get_session(
     Ok(Json(sessions::get(&st, &t, &id).await?.v1()).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+/// Query parameters of the list route; a repeated parameter is refused.
+#[derive(Debug, Default)]
 pub struct ListQuery {
     pub status: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<String>,
 }
 
+impl ListQuery {
+    fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
+        let mut q = Self::default();
+        for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            let slot = match k.as_ref() {
+                "status" => &mut q.status,
+                "cursor" => &mut q.cursor,
+                "limit" => &mut q.limit,
+                _ => continue,
+            };
+            if slot.replace(v.into_owned()).is_some() {
+                return Err(bad_query(&k, "may be given only once"));
+            }
+        }
+        Ok(q)
+    }
+}
+
 /// `GET /v1/verification-sessions?status=&cursor=&limit=` (newest first, limit 1..100, default 20).
 pub async fn v1_list_sessions(
     State(st): State<AppState>,
     Authed(t, ..): Authed<V1, { perm::SESSIONS_READ }>,
-    Query(q): Query<ListQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, Fail<V1>> {
+    let q = ListQuery::parse(raw.as_deref())?;
     let status = match q.status.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(Status::parse(s).ok_or_else(|| bad_query("status", "is not a session status"))?),
+        Some(s) => {
+            Some(Status::parse(s).ok_or_else(|| bad_query("status", "is not a session status"))?)
+        }
     };
     let limit = match q.limit.as_deref() {
         None | Some("") => 20,
-        Some(l) => l.parse::<i64>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| bad_query("limit", "must be 1..100"))?,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| bad_query("limit", "must be 1..100"))?,
     };
     let (items, next) = sessions::list(&st, &t, status, q.cursor.as_deref(), limit).await?;
     let data: Vec<_> = items.iter().map(|v| v.v1()).collect();
-    Ok(Json(json!({"object": "list", "data": data, "has_more": next.is_some(), "next_cursor": next})).into_response())
+    Ok(Json(
+        json!({"object": "list", "data": data, "has_more": next.is_some(), "next_cursor": next}),
+    )
+    .into_response())
 }
 
 /// `POST /v1/verification-sessions/{id}/cancel`.
@@ -102,6 +134,7 @@ pub async fn v1_renew_token(
 
 fn bad_query(field: &str, msg: &str) -> ApiError {
     let mut e = ApiError::new(Code::ValidationFailed, format!("{field}: {msg}"));
-    e.details.push(idgate_core::FieldError::new(field, "invalid_value", msg));
+    e.details
+        .push(idgate_core::FieldError::new(field, "invalid_value", msg));
     e
 }

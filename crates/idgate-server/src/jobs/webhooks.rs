@@ -27,8 +27,12 @@ pub fn check_url(raw: &str, allow_private: bool) -> Result<url::Url, String> {
     let host = url.host_str().ok_or_else(|| format!("{raw}: no host"))?;
     if !allow_private {
         let h = host.trim_start_matches('[').trim_end_matches(']');
-        if h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().map(is_private).unwrap_or(false) {
-            return Err(format!("{raw}: private and loopback addresses are refused (webhooks.allow_private)"));
+        if h.eq_ignore_ascii_case("localhost")
+            || h.parse::<IpAddr>().map(is_private).unwrap_or(false)
+        {
+            return Err(format!(
+                "{raw}: private and loopback addresses are refused (webhooks.allow_private)"
+            ));
         }
     }
     Ok(url)
@@ -36,11 +40,23 @@ pub fn check_url(raw: &str, allow_private: bool) -> Result<url::Url, String> {
 
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v) => v.is_loopback() || v.is_private() || v.is_link_local() || v.is_unspecified() || v.is_broadcast()
-            || v.octets()[0] == 100 && (64..128).contains(&v.octets()[1]),
-        IpAddr::V6(v) => v.is_loopback() || v.is_unspecified() || (v.segments()[0] & 0xfe00) == 0xfc00
-            || (v.segments()[0] & 0xffc0) == 0xfe80
-            || v.to_ipv4_mapped().map(|m| is_private(IpAddr::V4(m))).unwrap_or(false),
+        IpAddr::V4(v) => {
+            v.is_loopback()
+                || v.is_private()
+                || v.is_link_local()
+                || v.is_unspecified()
+                || v.is_broadcast()
+                || v.octets()[0] == 100 && (64..128).contains(&v.octets()[1])
+        }
+        IpAddr::V6(v) => {
+            v.is_loopback()
+                || v.is_unspecified()
+                || (v.segments()[0] & 0xfe00) == 0xfc00
+                || (v.segments()[0] & 0xffc0) == 0xfe80
+                || v.to_ipv4_mapped()
+                    .map(|m| is_private(IpAddr::V4(m)))
+                    .unwrap_or(false)
+        }
     }
 }
 
@@ -52,7 +68,9 @@ pub fn signature(secret: &str, t: i64, body: &str) -> String {
 
 /// Delay before attempt `attempts + 1`: base·2^attempts, capped, ±20 % jitter.
 pub fn backoff_ms(base: u64, attempts: u32) -> u64 {
-    let exp = base.saturating_mul(1u64 << attempts.min(30)).min(MAX_DELAY_MS);
+    let exp = base
+        .saturating_mul(1u64 << attempts.min(30))
+        .min(MAX_DELAY_MS);
     let jitter = rand::thread_rng().gen_range(0.8..1.2);
     (exp as f64 * jitter) as u64
 }
@@ -69,7 +87,11 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
     );
     loop {
         let now = st.now();
-        let batch = match st.store.claim_outbox(&owner, now, now + st.cfg.webhooks.lease_ms as i64, BATCH).await {
+        let batch = match st
+            .store
+            .claim_outbox(&owner, now, now + st.cfg.webhooks.lease_ms as i64, BATCH)
+            .await
+        {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!(error = %e, "outbox claim failed");
@@ -117,17 +139,26 @@ async fn deliver(st: &AppState, client: &reqwest::Client, row: OutboxRow) {
 }
 
 async fn attempt(st: &AppState, client: &reqwest::Client, row: &OutboxRow) -> Result<(), String> {
-    let ep = st.store.endpoint(&row.tenant_id, &row.endpoint_id).await.map_err(|e| e.to_string())?;
+    let ep = st
+        .store
+        .endpoint(&row.tenant_id, &row.endpoint_id)
+        .await
+        .map_err(|e| e.to_string())?;
     let url = check_url(&ep.url, st.cfg.webhooks.allow_private)?;
     if !st.cfg.webhooks.allow_private {
         let host = url.host_str().unwrap_or_default();
         let port = url.port_or_known_default().unwrap_or(443);
-        let addrs = tokio::net::lookup_host((host, port)).await.map_err(|e| format!("resolve {host}: {e}"))?;
+        let addrs = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| format!("resolve {host}: {e}"))?;
         if addrs.into_iter().any(|a| is_private(a.ip())) {
             return Err(format!("{host} resolves to a private address"));
         }
     }
-    let secret = st.keys.open_str(&ep.secret_sealed, ep.id.as_bytes()).map_err(|e| e.to_string())?;
+    let secret = st
+        .keys
+        .open_str(&ep.secret_sealed, ep.id.as_bytes())
+        .map_err(|e| e.to_string())?;
     let t = st.now() / 1000;
     let res = client
         .post(url)
@@ -153,8 +184,16 @@ mod tests {
     #[test]
     fn url_rules() {
         assert!(check_url("https://example.com/hook", false).is_ok());
-        for bad in ["http://127.0.0.1/x", "http://localhost:8/x", "http://10.0.0.1/", "http://[::1]/", "http://192.168.1.2/",
-                    "http://169.254.169.254/", "ftp://example.com/", "nonsense"] {
+        for bad in [
+            "http://127.0.0.1/x",
+            "http://localhost:8/x",
+            "http://10.0.0.1/",
+            "http://[::1]/",
+            "http://192.168.1.2/",
+            "http://169.254.169.254/",
+            "ftp://example.com/",
+            "nonsense",
+        ] {
             assert!(check_url(bad, false).is_err(), "{bad}");
         }
         assert!(check_url("http://127.0.0.1:9/x", true).is_ok());

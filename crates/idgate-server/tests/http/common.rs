@@ -48,29 +48,54 @@ pub async fn start(backend: Backend) -> TestServer {
     let db = fresh_url(backend).await;
     let dir = std::env::temp_dir().join(format!("idgate-http-{}", uuid::Uuid::new_v4().simple()));
     let clock = ManualClock::new(T0);
-    let running = server::start(config(db, &dir), Arc::new(clock.clone())).await.expect("server starts");
+    let running = server::start(config(db, &dir), Arc::new(clock.clone()))
+        .await
+        .expect("server starts");
     let store = &running.state.store;
     let mut tenants = Vec::new();
     for (name, sandbox) in [("alpha", false), ("beta", false), ("sandy", true)] {
-        let t = admin::create_tenant(store, T0, name, sandbox, "America/Sao_Paulo").await.unwrap();
-        let k = admin::create_api_key(store, T0, &t.tenant_id).await.unwrap();
-        tenants.push(Tenant { id: t.tenant_id, key: k.api_key });
+        let t = admin::create_tenant(store, T0, name, sandbox, "America/Sao_Paulo")
+            .await
+            .unwrap();
+        let k = admin::create_api_key(store, T0, &t.tenant_id)
+            .await
+            .unwrap();
+        tenants.push(Tenant {
+            id: t.tenant_id,
+            key: k.api_key,
+        });
     }
     let sandbox = tenants.pop().unwrap();
     let b = tenants.pop().unwrap();
     let a = tenants.pop().unwrap();
-    TestServer { base: format!("http://{}", running.addr), running, clock, http: Client::new(), a, b, sandbox }
+    TestServer {
+        base: format!("http://{}", running.addr),
+        running,
+        clock,
+        http: Client::new(),
+        a,
+        b,
+        sandbox,
+    }
 }
 
 impl TestServer {
     /// Sends `body` as JSON with `Authorization: <auth>` (pass "" for none).
-    pub async fn call(&self, method: Method, path: &str, auth: &str, body: Option<&Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        auth: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if !auth.is_empty() {
             req = req.header("authorization", auth);
         }
         if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b.to_string());
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
         }
         json_of(req.send().await.expect("request")).await
     }
@@ -97,5 +122,8 @@ pub fn bearer(key: &str) -> String {
 pub async fn json_of(res: Response) -> (u16, Value) {
     let status = res.status().as_u16();
     let text = res.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }

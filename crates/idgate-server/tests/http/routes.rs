@@ -11,13 +11,21 @@ use crate::common::start;
 async fn every_route_enforces_its_access() {
     let s = start(Backend::Sqlite).await;
     for r in TABLE {
-        let path = r.path.replace("{id}", "x").replace("{hash}", "h").replace("{token}", "t");
+        let path = r
+            .path
+            .replace("{id}", "x")
+            .replace("{hash}", "h")
+            .replace("{token}", "t");
         let method = Method::from_bytes(r.method.as_bytes()).unwrap();
         let (st, v) = s.call(method, &path, "", None).await;
         match r.access {
             Access::ApiKey(_) => {
                 assert_eq!(st, 401, "{} {}", r.method, r.path);
-                let code = if path.starts_with("/v1") { &v["error"]["code"] } else { &v["code"] };
+                let code = if path.starts_with("/v1") {
+                    &v["error"]["code"]
+                } else {
+                    &v["code"]
+                };
                 assert_eq!(code, "unauthenticated", "{} {}", r.method, r.path);
             }
             Access::Public => assert_ne!(st, 401, "{} {}", r.method, r.path),

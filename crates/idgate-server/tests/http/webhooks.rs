@@ -39,14 +39,26 @@ impl Receiver {
             post(move |headers: HeaderMap, body: String| {
                 let me = me.clone();
                 async move {
-                    let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-                    me.got.lock().unwrap().push(Delivery { event_id: h("idgate-event-id"), signature: h("idgate-signature"), body });
+                    let h = |k: &str| {
+                        headers
+                            .get(k)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_owned()
+                    };
+                    me.got.lock().unwrap().push(Delivery {
+                        event_id: h("idgate-event-id"),
+                        signature: h("idgate-signature"),
+                        body,
+                    });
                     me.notify.notify_waiters();
                     StatusCode::OK
                 }
             }),
         );
-        let l = tokio::net::TcpListener::bind(addr).await.expect("bind receiver");
+        let l = tokio::net::TcpListener::bind(addr)
+            .await
+            .expect("bind receiver");
         let bound = l.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(l, app).await.ok() });
         bound
@@ -75,14 +87,20 @@ pub fn verify(secret: &str, d: &Delivery) {
     let (t, v1) = d.signature.split_once(',').expect("t=..,v1=..");
     let t = t.strip_prefix("t=").unwrap();
     let v1 = v1.strip_prefix("v1=").unwrap();
-    let want = hex::encode(hmac(secret.as_bytes(), format!("{t}.{}", d.body).as_bytes()));
+    let want = hex::encode(hmac(
+        secret.as_bytes(),
+        format!("{t}.{}", d.body).as_bytes(),
+    ));
     assert_eq!(v1, want, "signature of {}", d.event_id);
     let body: Value = serde_json::from_str(&d.body).unwrap();
     assert_eq!(body["id"], d.event_id);
 }
 
 fn free_port() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -92,24 +110,60 @@ async fn every_event_signed_once_per_attempt() {
         let rx = Receiver::default();
         let addr = rx.serve("127.0.0.1:0".parse().unwrap()).await;
         let st = &s.running.state;
-        let hook = admin::add_webhook(&st.store, &st.keys, T0, &s.a.id, &format!("http://{addr}/hook"), &[], true).await.unwrap();
+        let hook = admin::add_webhook(
+            &st.store,
+            &st.keys,
+            T0,
+            &s.a.id,
+            &format!("http://{addr}/hook"),
+            &[],
+            true,
+        )
+        .await
+        .unwrap();
         let auth = bearer(&s.a.key);
-        let (_, v) = s.call(Method::POST, "/v1/verification-sessions", &auth, Some(&json!({"id": "w1", "document_number": "529.982.247-25"}))).await;
+        let (_, v) = s
+            .call(
+                Method::POST,
+                "/v1/verification-sessions",
+                &auth,
+                Some(&json!({"id": "w1", "document_number": "529.982.247-25"})),
+            )
+            .await;
         let url = v["auth_session_url"].as_str().unwrap();
         assert_eq!(s.http.get(url).send().await.unwrap().status().as_u16(), 200);
-        s.call(Method::POST, "/v1/verification-sessions/w1/cancel", &auth, None).await;
+        s.call(
+            Method::POST,
+            "/v1/verification-sessions/w1/cancel",
+            &auth,
+            None,
+        )
+        .await;
         // another tenant's activity never reaches this endpoint
-        s.call(Method::POST, "/v1/verification-sessions", &bearer(&s.b.key), Some(&json!({"id": "w1", "document_number": "529.982.247-25"}))).await;
+        s.call(
+            Method::POST,
+            "/v1/verification-sessions",
+            &bearer(&s.b.key),
+            Some(&json!({"id": "w1", "document_number": "529.982.247-25"})),
+        )
+        .await;
         let got = rx.wait_for(3).await;
         let mut types = Vec::new();
         for d in &got {
             verify(&hook.signing_secret, d);
             let body: Value = serde_json::from_str(&d.body).unwrap();
             assert_eq!(body["data"]["session"]["id"], "w1");
-            assert!(body["data"]["session"].get("token").is_none(), "no URL token in webhooks");
+            assert!(
+                body["data"]["session"].get("token").is_none(),
+                "no URL token in webhooks"
+            );
             types.push(body["type"].as_str().unwrap().to_owned());
         }
-        assert_eq!(types, ["session.created", "session.in_progress", "session.canceled"], "{b:?}");
+        assert_eq!(
+            types,
+            ["session.created", "session.in_progress", "session.canceled"],
+            "{b:?}"
+        );
         s.stop().await;
     }
 }
@@ -120,18 +174,41 @@ async fn receiver_down_then_up_is_delivered() {
         let s = start(b).await;
         let addr = free_port();
         let st = &s.running.state;
-        let hook = admin::add_webhook(&st.store, &st.keys, T0, &s.a.id, &format!("http://{addr}/hook"), &[], true).await.unwrap();
-        s.call(Method::POST, "/v1/verification-sessions", &bearer(&s.a.key), Some(&json!({"id": "d1", "document_number": "529.982.247-25"}))).await;
+        let hook = admin::add_webhook(
+            &st.store,
+            &st.keys,
+            T0,
+            &s.a.id,
+            &format!("http://{addr}/hook"),
+            &[],
+            true,
+        )
+        .await
+        .unwrap();
+        s.call(
+            Method::POST,
+            "/v1/verification-sessions",
+            &bearer(&s.a.key),
+            Some(&json!({"id": "d1", "document_number": "529.982.247-25"})),
+        )
+        .await;
         // wait (bounded) for the first failed attempt to be recorded
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
             let rows = st.store.outbox_for_tenant(&s.a.id).await.unwrap();
             if rows.iter().any(|r| r.attempts >= 1) {
                 assert_eq!(rows[0].status, "pending");
-                assert!(rows[0].last_error.as_deref().unwrap_or("").contains("request failed"));
+                assert!(rows[0]
+                    .last_error
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("request failed"));
                 break;
             }
-            assert!(tokio::time::Instant::now() < deadline, "no attempt recorded");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no attempt recorded"
+            );
             tokio::task::yield_now().await;
         }
         let rx = Receiver::default();
@@ -142,7 +219,10 @@ async fn receiver_down_then_up_is_delivered() {
         // the worker records the outcome right after the receiver answers
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         while st.store.outbox_for_tenant(&s.a.id).await.unwrap()[0].status != "delivered" {
-            assert!(tokio::time::Instant::now() < deadline, "delivery never recorded");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "delivery never recorded"
+            );
             tokio::task::yield_now().await;
         }
         s.stop().await;
@@ -159,7 +239,9 @@ impl Drop for Proc {
 
 fn idgate(args: &[&str], env: &[(&str, String)]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_idgate"));
-    c.args(args).env_remove("DATABASE_URL").env("IDGATE_LOG", "warn");
+    c.args(args)
+        .env_remove("DATABASE_URL")
+        .env("IDGATE_LOG", "warn");
     for (k, v) in env {
         c.env(k, v);
     }
@@ -168,8 +250,13 @@ fn idgate(args: &[&str], env: &[(&str, String)]) -> Command {
 
 fn json_out(args: &[&str], env: &[(&str, String)]) -> Value {
     let out = idgate(args, env).output().expect("run idgate");
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?} printed non-JSON ({e}): {:?}", out.stdout))
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?} printed non-JSON ({e}): {:?}", out.stdout))
 }
 
 async fn wait_ready(base: &str) {
@@ -188,7 +275,8 @@ async fn wait_ready(base: &str) {
 #[tokio::test]
 async fn sigkill_with_pending_events_loses_nothing() {
     for b in BACKENDS {
-        let dir = std::env::temp_dir().join(format!("idgate-kill-{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("idgate-kill-{}", uuid::Uuid::new_v4().simple()));
         let listen = free_port();
         let hook_addr = free_port();
         let env = vec![
@@ -203,18 +291,39 @@ async fn sigkill_with_pending_events_loses_nothing() {
         ];
         let t = json_out(&["tenant", "create", "acme"], &env);
         let k = json_out(&["api-key", "create", "--tenant", "acme"], &env);
-        let h = json_out(&["webhook", "add", "--tenant", "acme", "--url", &format!("http://{hook_addr}/hook")], &env);
+        let h = json_out(
+            &[
+                "webhook",
+                "add",
+                "--tenant",
+                "acme",
+                "--url",
+                &format!("http://{hook_addr}/hook"),
+            ],
+            &env,
+        );
         assert!(t["tenant_id"].as_str().unwrap().starts_with("ten_"));
         let key = k["api_key"].as_str().unwrap().to_owned();
         let secret = h["signing_secret"].as_str().unwrap().to_owned();
 
-        let mut server = Proc(idgate(&["serve"], &env).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+        let mut server = Proc(
+            idgate(&["serve"], &env)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
         let base = format!("http://{listen}");
         wait_ready(&base).await;
         let http = reqwest::Client::new();
         for i in 0..10 {
-            let res = http.post(format!("{base}/auth_session_manager/auth_session")).header("authorization", &key)
-                .json(&json!({"id": format!("k{i}"), "document_number": "529.982.247-25"})).send().await.unwrap();
+            let res = http
+                .post(format!("{base}/auth_session_manager/auth_session"))
+                .header("authorization", &key)
+                .json(&json!({"id": format!("k{i}"), "document_number": "529.982.247-25"}))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(res.status().as_u16(), 201);
         }
         // the receiver is down: deliveries are pending; kill the server without warning
@@ -222,14 +331,23 @@ async fn sigkill_with_pending_events_loses_nothing() {
         server.0.wait().unwrap();
         let rx = Receiver::default();
         rx.serve(hook_addr).await;
-        let _server = Proc(idgate(&["serve"], &env).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+        let _server = Proc(
+            idgate(&["serve"], &env)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
         wait_ready(&base).await;
         let got = rx.wait_for(10).await;
-        let mut sessions: Vec<String> = got.iter().map(|d| {
-            verify(&secret, d);
-            let v: Value = serde_json::from_str(&d.body).unwrap();
-            v["data"]["session"]["id"].as_str().unwrap().to_owned()
-        }).collect();
+        let mut sessions: Vec<String> = got
+            .iter()
+            .map(|d| {
+                verify(&secret, d);
+                let v: Value = serde_json::from_str(&d.body).unwrap();
+                v["data"]["session"]["id"].as_str().unwrap().to_owned()
+            })
+            .collect();
         sessions.sort();
         sessions.dedup();
         assert_eq!(sessions.len(), 10, "{b:?}");

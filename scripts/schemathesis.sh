@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs schemathesis (PyPI, in a venv outside the clone) against /openapi.json of a fresh dev
+# server: every route, checks that no response is a 5xx and every response matches the schema.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/idgate-target}"
+venv="$HOME/.cache/idgate-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -c 'import schemathesis' 2>/dev/null || "$venv/bin/pip" install -q 'schemathesis>=4,<5'
+(cd "$root" && cargo build -q -p idgate-server --bin idgate)
+dir=$(mktemp -d /tmp/idgate-st.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+IDGATE_LOG=warn "$CARGO_TARGET_DIR/debug/idgate" serve --dev --data "$dir" --listen "127.0.0.1:$port" 2>"$dir/server.log" &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+for _ in $(seq 1 200); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.05
+done
+key=$(cat "$dir/dev-api-key")
+"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+  -H "Authorization: Bearer $key" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-40}" --workers 2 --seed 1
