@@ -6,6 +6,6 @@ apt_ensure() {
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "setup: installing ${missing[*]}" >&2
   local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  if [ ! -f /tmp/.idgate-apt-updated ]; then $sudo apt-get update -qq && touch /tmp/.idgate-apt-updated; fi
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  if [ ! -f /tmp/.idgate-apt-updated ]; then $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq && touch /tmp/.idgate-apt-updated; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
