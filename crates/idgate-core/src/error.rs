@@ -41,6 +41,12 @@ codes! {
     RateLimited = ("rate_limited", 429, "Too many requests", "Muitas requisições");
     Busy = ("busy", 503, "Service busy", "Serviço ocupado, tente novamente");
     NotReady = ("not_ready", 503, "Not ready", "Serviço ainda não está pronto");
+    InvalidToken = ("invalid_token", 401, "Invalid token", "Token inválido ou expirado");
+    InvalidGrant = ("invalid_grant", 400, "Invalid grant", "Concessão inválida, expirada ou já utilizada");
+    InvalidClient = ("invalid_client", 401, "Invalid client", "Credenciais da aplicação inválidas");
+    InvalidSignature = ("invalid_signature", 401, "Invalid signature", "Assinatura inválida");
+    LoginDenied = ("login_denied", 403, "Login denied", "Autenticação negada pelo usuário");
+    LoginExpired = ("login_expired", 410, "Login expired", "Autenticação expirada");
     Internal = ("internal_error", 500, "Internal error", "Erro interno");
 }
 

@@ -3,7 +3,10 @@
 
 pub mod crypto;
 pub mod error;
+pub mod jose;
+pub mod login;
 pub mod session;
 pub mod validate;
+pub mod webpush;
 
 pub use error::{Code, CoreError, FieldError};

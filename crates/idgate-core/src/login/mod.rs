@@ -1,0 +1,1 @@
+//! Login requests (QR code and push): placeholder while being written.

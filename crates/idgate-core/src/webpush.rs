@@ -1,0 +1,1 @@
+//! Web Push: placeholder while being written.
