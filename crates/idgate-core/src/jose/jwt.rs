@@ -299,6 +299,17 @@ mod tests {
         for (t, want) in cases {
             assert_eq!(verify_jwt(&keys, &t, "client-1", NOW), Err(want), "{t:.40}");
         }
+        for junk in [
+            "",
+            "..",
+            "...",
+            "é.é.é",
+            "e30.e30.",
+            "e30.e30.e30",
+            "W10.W10.AA",
+        ] {
+            assert!(verify_jwt(&keys, junk, "client-1", NOW).is_err(), "{junk}");
+        }
         let mut crit = Map::new();
         crit.insert("crit".into(), json!(["b64"]));
         let t = sign_jwt(&k, &crit, &claims());

@@ -88,7 +88,7 @@ impl CallbackClaims {
         if c.iss != iss {
             return Err(JoseError::InvalidClaim("iss"));
         }
-        if c.exp - c.iat > CALLBACK_JWT_MAX_TTL {
+        if c.exp.saturating_sub(c.iat) > CALLBACK_JWT_MAX_TTL {
             return Err(JoseError::InvalidClaim("exp"));
         }
         Ok(c)
@@ -162,7 +162,7 @@ impl AccessTokenClaims {
     pub fn response(&self, access_token: String) -> TokenResponse {
         TokenResponse {
             access_token,
-            expires_in: self.exp - self.iat,
+            expires_in: self.exp.saturating_sub(self.iat),
             token_type: "Bearer",
             scope: self.scope.clone(),
             username: self.sub.clone(),
@@ -219,6 +219,13 @@ mod tests {
         let long = serde_json::json!({"iss": ISS, "aud": "client-1", "sub": "u", "jti": "j",
             "iat": NOW, "exp": NOW + 3600, "short_token": "st"});
         let t = sign_jwt(&key, &typ_header(CALLBACK_JWT_TYP), &long);
+        assert_eq!(
+            CallbackClaims::verify(&keys, &t, ISS, "client-1", NOW),
+            Err(JoseError::InvalidClaim("exp"))
+        );
+        let extreme = serde_json::json!({"iss": ISS, "aud": "client-1", "sub": "u", "jti": "j",
+            "iat": i64::MIN, "exp": i64::MAX, "short_token": "st"});
+        let t = sign_jwt(&key, &typ_header(CALLBACK_JWT_TYP), &extreme);
         assert_eq!(
             CallbackClaims::verify(&keys, &t, ISS, "client-1", NOW),
             Err(JoseError::InvalidClaim("exp"))

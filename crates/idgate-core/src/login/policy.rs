@@ -104,7 +104,9 @@ pub fn check_push(policy: &PushPolicy, counts: &PushCounts, now: i64) -> PushDec
             .last_denial_at
             .map(|t| t.saturating_add(policy.cooldown));
         match until {
-            Some(u) if u > now => return refuse(RefuseReason::CoolingDown, Some(u - now)),
+            Some(u) if u > now => {
+                return refuse(RefuseReason::CoolingDown, Some(u.saturating_sub(now)))
+            }
             Some(_) => {}
             None => return refuse(RefuseReason::CoolingDown, None),
         }
@@ -113,9 +115,11 @@ pub fn check_push(policy: &PushPolicy, counts: &PushCounts, now: i64) -> PushDec
         return refuse(RefuseReason::TooManyPending, None);
     }
     if counts.sent_in_window >= policy.max_per_client_user {
-        let retry = counts
-            .oldest_sent_in_window
-            .map(|t| (t.saturating_add(policy.rate_window) - now).max(1));
+        let retry = counts.oldest_sent_in_window.map(|t| {
+            t.saturating_add(policy.rate_window)
+                .saturating_sub(now)
+                .max(1)
+        });
         return refuse(RefuseReason::RateLimited, retry);
     }
     PushDecision::Allow

@@ -162,7 +162,7 @@ impl LoginRequest {
         if self.status_at(now).is_final() {
             0
         } else {
-            self.expires_at - now
+            self.expires_at.saturating_sub(now)
         }
     }
 
