@@ -1,0 +1,197 @@
+//! OCR engine: PP-OCRv5 text detection, text-line orientation and recognition on ONNX Runtime
+//! (`ort`, with `libonnxruntime.so` loaded at run time). Pixels in, lines of text out. Models
+//! come from `scripts/setup.d/30-ocr.sh`; nothing is downloaded here.
+
+mod detect;
+mod geometry;
+pub(crate) mod mrz_read;
+mod recognize;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use image::{DynamicImage, RgbImage};
+use ort::{environment::Environment, session::Session, value::ValueType};
+use serde::Serialize;
+
+use crate::VisionError;
+use detect::{detect, DetLimits};
+pub use geometry::Quad;
+use geometry::{crop_quad, quad_size, rotate_quad_180};
+use recognize::{recognise, upside_down, REC_HEIGHT, REC_MAX_WIDTH};
+
+/// One line of recognised text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TextLine {
+    pub text: String,
+    /// Mean probability of the recognised characters, 0..1.
+    pub confidence: f32,
+    /// Corners in source-image pixels, in reading order (top-left, top-right, bottom-right,
+    /// bottom-left of the upright text).
+    pub quad: Quad,
+}
+
+/// The loaded OCR models. One per worker thread: inference takes `&mut self` and runs on one
+/// intra-op thread, so a bounded pool of engines bounds the CPU spent on OCR.
+pub struct OcrEngine {
+    det: Session,
+    rec: Session,
+    cls: Session,
+    cls_input: (u32, u32),
+    dict: Vec<String>,
+}
+
+/// Lines whose mean character probability is below this are dropped (PaddleOCR's drop score).
+const DROP_SCORE: f32 = 0.5;
+/// Full-page detection scale.
+const PAGE_LIMITS: DetLimits = DetLimits { min_side: 736, max_side: 2048 };
+const BATCH: usize = 8;
+
+/// `IDGATE_MODELS_DIR`, else the repository's `models/` (where the setup script puts them).
+pub fn default_models_dir() -> PathBuf {
+    std::env::var_os("IDGATE_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"))
+}
+
+fn environment(models_dir: &Path) -> Result<Environment, VisionError> {
+    static ENV: OnceLock<Result<Environment, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let lib = std::env::var_os("ORT_DYLIB_PATH")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| models_dir.join("onnxruntime/libonnxruntime.so"));
+        if !lib.is_file() {
+            return Err(format!("{} is missing: run scripts/setup.sh", lib.display()));
+        }
+        let builder = ort::init_from(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
+        builder.with_name("idgate-ocr").build().map_err(|e| e.to_string())
+    })
+    .clone()
+    .map_err(VisionError::ModelUnavailable)
+}
+
+fn session(env: &Environment, path: &Path) -> Result<Session, VisionError> {
+    if !path.is_file() {
+        return Err(VisionError::ModelUnavailable(format!("{} is missing: run scripts/setup.sh", path.display())));
+    }
+    let fail = |e: String| VisionError::ModelUnavailable(format!("{}: {e}", path.display()));
+    Session::builder(env)
+        .map_err(|e| fail(e.to_string()))?
+        .with_intra_threads(1)
+        .map_err(|e| fail(e.to_string()))?
+        .with_inter_threads(1)
+        .map_err(|e| fail(e.to_string()))?
+        .commit_from_file(path)
+        .map_err(|e| fail(e.to_string()))
+}
+
+fn tensor_dims(t: &ValueType) -> Vec<i64> {
+    t.tensor_shape().map(|s| s.iter().copied().collect()).unwrap_or_default()
+}
+
+impl OcrEngine {
+    /// Loads the detection, orientation and recognition models and the character dictionary
+    /// from `models_dir/ocr`, and ONNX Runtime from `ORT_DYLIB_PATH` or `models_dir/onnxruntime`.
+    pub fn load(models_dir: &Path) -> Result<Self, VisionError> {
+        let env = environment(models_dir)?;
+        let dir = models_dir.join("ocr");
+        let dict_path = dir.join("ppocrv5_dict.txt");
+        let dict_text = std::fs::read_to_string(&dict_path)
+            .map_err(|e| VisionError::ModelUnavailable(format!("{}: {e}: run scripts/setup.sh", dict_path.display())))?;
+        let dict: Vec<String> = dict_text.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+        let det = session(&env, &dir.join("ppocrv5_det.onnx"))?;
+        let rec = session(&env, &dir.join("ppocrv5_rec.onnx"))?;
+        let cls = session(&env, &dir.join("ppocrv5_cls.onnx"))?;
+        let classes = rec.outputs().first().map(|o| tensor_dims(o.dtype())).and_then(|d| d.last().copied());
+        if classes != Some(dict.len() as i64 + 2) {
+            return Err(VisionError::ModelUnavailable(format!(
+                "recogniser has {classes:?} classes but the dictionary {} (+ blank and space)",
+                dict.len()
+            )));
+        }
+        let dims = cls.inputs().first().map(|i| tensor_dims(i.dtype())).unwrap_or_default();
+        let cls_input = match dims.as_slice() {
+            [_, _, h, w] if *h > 0 && *w > 0 => (*w as u32, *h as u32),
+            _ => (192, 48),
+        };
+        Ok(Self { det, rec, cls, cls_input, dict })
+    }
+
+    /// Recognises line crops in batches of similar width.
+    fn recognise_crops(&mut self, crops: &[RgbImage]) -> Result<Vec<(String, f32)>, VisionError> {
+        let mut order: Vec<usize> = (0..crops.len()).collect();
+        order.sort_by_key(|&i| crops[i].width());
+        let mut out = vec![(String::new(), 0.0); crops.len()];
+        for chunk in order.chunks(BATCH) {
+            let refs: Vec<&RgbImage> = chunk.iter().map(|&i| &crops[i]).collect();
+            for (&i, r) in chunk.iter().zip(recognise(&mut self.rec, &self.dict, &refs)?) {
+                out[i] = r;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Fraction (by width) of the crops that the orientation model reads as upside down.
+    fn upside_down_share(&mut self, crops: &[RgbImage]) -> Result<f32, VisionError> {
+        let refs: Vec<&RgbImage> = crops.iter().collect();
+        let mut probs = Vec::with_capacity(refs.len());
+        for chunk in refs.chunks(BATCH) {
+            probs.extend(upside_down(&mut self.cls, self.cls_input, chunk)?);
+        }
+        let total: f32 = crops.iter().map(|c| c.width() as f32).sum();
+        let flipped: f32 = crops.iter().zip(&probs).filter(|(_, &p)| p > 0.5).map(|(c, _)| c.width() as f32).sum();
+        Ok(if total > 0.0 { flipped / total } else { 0.0 })
+    }
+}
+
+/// Quads of tall boxes are turned so their long side reads left to right.
+fn crops_for(img: &RgbImage, quads: &[Quad]) -> Vec<RgbImage> {
+    quads.iter().map(|q| crop_quad(img, q, REC_HEIGHT, REC_MAX_WIDTH)).collect()
+}
+
+/// Reads every line of text on a page, in reading order, correcting a page turned upside down.
+/// Returns `NoText` when nothing legible is found.
+pub fn read_text(engine: &mut OcrEngine, image: &DynamicImage) -> Result<Vec<TextLine>, VisionError> {
+    let img = image.to_rgb8();
+    let mut quads: Vec<Quad> = detect(&mut engine.det, &img, PAGE_LIMITS)?.into_iter().map(|b| b.quad).collect();
+    let mut crops = crops_for(&img, &quads);
+    if engine.upside_down_share(&crops)? > 0.5 {
+        quads = quads.iter().map(rotate_quad_180).collect();
+        crops = crops_for(&img, &quads);
+    }
+    let texts = engine.recognise_crops(&crops)?;
+    let mut lines: Vec<TextLine> = quads
+        .into_iter()
+        .zip(texts)
+        .filter(|(_, (t, c))| *c >= DROP_SCORE && !t.trim().is_empty())
+        .map(|(quad, (text, confidence))| TextLine { text: text.trim().to_string(), confidence, quad })
+        .collect();
+    if lines.is_empty() {
+        return Err(VisionError::NoText);
+    }
+    sort_reading_order(&mut lines);
+    Ok(lines)
+}
+
+/// Top to bottom along the text's own "down" direction, then left to right within a row.
+fn sort_reading_order(lines: &mut [TextLine]) {
+    let Some(first) = lines.first() else { return };
+    let q = first.quad;
+    let (w, _) = quad_size(&q);
+    let u = [(q[1][0] - q[0][0]) / w.max(1e-3), (q[1][1] - q[0][1]) / w.max(1e-3)];
+    let key = |l: &TextLine| {
+        let c = centre(&l.quad);
+        let (_, h) = quad_size(&l.quad);
+        let down = -c[0] * u[1] + c[1] * u[0];
+        ((down / h.max(8.0)).round() as i64, c[0] * u[0] + c[1] * u[1])
+    };
+    lines.sort_by(|a, b| {
+        let (ka, kb) = (key(a), key(b));
+        ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+    });
+}
+
+pub(crate) fn centre(q: &Quad) -> [f32; 2] {
+    let s = q.iter().fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
+    [s[0] / 4.0, s[1] / 4.0]
+}
