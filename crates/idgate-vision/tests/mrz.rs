@@ -1,0 +1,140 @@
+//! MRZ fast path against the real PP-OCRv5 models on the shared document photos: every zone
+//! must be read exactly with every check digit valid. Run `scripts/setup.sh` first.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use idgate_vision::document::mrz::{parse_mrz, read_mrz, CheckField, MrzFormat, MrzRead};
+use idgate_vision::document::ocr::{default_models_dir, OcrEngine};
+use image::DynamicImage;
+
+fn testdata() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata");
+    assert!(
+        dir.join("documents/passport").is_dir(),
+        "\n\n*** TEST DATA MISSING: {}/documents/passport not found (shared/testdata beside the checkout). ***\n",
+        dir.display()
+    );
+    dir
+}
+
+fn engine() -> MutexGuard<'static, OcrEngine> {
+    static ENGINE: OnceLock<Mutex<OcrEngine>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| match OcrEngine::load(&default_models_dir()) {
+            Ok(e) => Mutex::new(e),
+            Err(e) => panic!("\n\n*** OCR MODELS MISSING ({e}). Run scripts/setup.sh. ***\n"),
+        })
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+fn open(rel: &str) -> DynamicImage {
+    let path = testdata().join(rel);
+    image::open(&path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()))
+}
+
+fn read(img: &DynamicImage, name: &str) -> MrzRead {
+    let r = read_mrz(&mut engine(), img).unwrap_or_else(|e| panic!("{name}: {e}"));
+    eprintln!(
+        "{name}: {:?} conf {:.3} detect {:.0} ms, recognise {:.0} ms, total {:.0} ms, raw {:?}",
+        r.mrz.format, r.confidence, r.timing.detect_ms, r.timing.recognise_ms, r.timing.total_ms, r.lines
+    );
+    r
+}
+
+fn assert_exact(r: &MrzRead, want: &[String], name: &str) {
+    assert_eq!(r.mrz.lines, want, "{name}: lines differ (raw read {:?})", r.lines);
+    let bad: Vec<_> = r.mrz.checks.iter().filter(|c| !c.valid).collect();
+    assert!(bad.is_empty(), "{name}: failed check digits {bad:?}");
+    assert!(r.mrz.checks.iter().any(|c| c.field == CheckField::Composite), "{name}: no composite check");
+}
+
+fn passport(name: &str) {
+    let dir = "documents/passport";
+    let want: Vec<String> = std::fs::read_to_string(testdata().join(format!("{dir}/{name}.mrz.txt")))
+        .unwrap_or_else(|e| panic!("{name}.mrz.txt: {e}"))
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    let r = read(&open(&format!("{dir}/{name}.jpg")), name);
+    assert_exact(&r, &want, name);
+    assert!(!r.upside_down, "{name}: upright photo reported upside down");
+}
+
+#[test]
+fn cze_passport() {
+    passport("cze_passport_specimen");
+}
+
+#[test]
+fn icao_td2_id() {
+    passport("icao_utopia_td2_id");
+}
+
+#[test]
+fn icao_td3_passport() {
+    passport("icao_utopia_td3_passport");
+}
+
+#[test]
+fn ltu_passport() {
+    passport("ltu_passport_specimen");
+}
+
+#[test]
+fn lux_passport_photographed_at_an_angle() {
+    passport("lux_passport_specimen_photo");
+}
+
+#[test]
+fn rou_id_card() {
+    passport("rou_id_card_specimen");
+}
+
+fn cin_lines() -> Vec<String> {
+    let path = testdata().join("documents/br_synthetic/ground_truth.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let v: serde_json::Value = serde_json::from_str(&text).expect("ground_truth.json");
+    v["cin_td1_synth"]["mrz"]
+        .as_array()
+        .expect("cin_td1_synth.mrz")
+        .iter()
+        .map(|l| l.as_str().expect("line").to_string())
+        .collect()
+}
+
+#[test]
+fn brazil_cin_td1_clean_and_degraded() {
+    let want = cin_lines();
+    for file in ["cin_td1_synth_clean.png", "cin_td1_synth_degraded.jpg"] {
+        let r = read(&open(&format!("documents/br_synthetic/{file}")), file);
+        assert_eq!(r.mrz.format, MrzFormat::Td1, "{file}");
+        assert_exact(&r, &want, file);
+        assert_eq!((r.mrz.surname.as_str(), r.mrz.given_names.as_str()), ("ASSUNCAO", "MARIA JOSE"));
+    }
+}
+
+#[test]
+fn upside_down_passport_is_turned_and_read() {
+    let img = open("documents/passport/icao_utopia_td3_passport.jpg").rotate180();
+    let r = read(&img, "icao td3 rotated 180");
+    assert!(r.upside_down, "rotation not detected");
+    let want = parse_mrz(&[
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ])
+    .expect("parse");
+    assert_exact(&r, &want.lines, "icao td3 rotated 180");
+}
+
+#[test]
+fn image_without_text_is_no_text() {
+    let img = open("not_faces/coffee_cup.png");
+    match read_mrz(&mut engine(), &img) {
+        Err(e) => assert!(matches!(e.code(), "no_text" | "no_mrz"), "coffee cup: {e}"),
+        Ok(r) => panic!("coffee cup read as MRZ {:?}", r.lines),
+    }
+}
