@@ -31,6 +31,8 @@ pub enum VisionError {
     InvalidDocument(String),
     #[error("no text was found in the document")]
     NoText,
+    #[error("no machine-readable zone (MRZ) was found in the document")]
+    NoMrz,
     #[error("internal vision error: {0}")]
     Internal(String),
 }
@@ -53,6 +55,7 @@ impl VisionError {
             Self::ModelUnavailable(_) => "model_unavailable",
             Self::InvalidDocument(_) => "invalid_document",
             Self::NoText => "no_text",
+            Self::NoMrz => "no_mrz",
             Self::Internal(_) => "internal_error",
         }
     }

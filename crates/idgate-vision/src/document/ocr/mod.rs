@@ -46,6 +46,7 @@ const DROP_SCORE: f32 = 0.5;
 /// Full-page detection scale.
 const PAGE_LIMITS: DetLimits = DetLimits { min_side: 736, max_side: 2048 };
 const BATCH: usize = 8;
+const MAX_ORIENTATION_WINDOWS: usize = 48;
 
 /// `IDGATE_MODELS_DIR`, else the repository's `models/` (where the setup script puts them).
 pub fn default_models_dir() -> PathBuf {
@@ -131,16 +132,31 @@ impl OcrEngine {
         Ok(out)
     }
 
-    /// Fraction (by width) of the crops that the orientation model reads as upside down.
+    /// Share of text windows that the orientation model reads as upside down. Long lines are cut
+    /// into windows of the model's aspect ratio (squashing a whole MRZ line into 192 pixels
+    /// hides its orientation); at most three windows per line, `MAX_ORIENTATION_WINDOWS` in all.
     fn upside_down_share(&mut self, crops: &[RgbImage]) -> Result<f32, VisionError> {
-        let refs: Vec<&RgbImage> = crops.iter().collect();
+        let (cw, ch) = self.cls_input;
+        let mut windows = Vec::new();
+        for crop in crops {
+            let win = (crop.height() as f32 * cw as f32 / ch.max(1) as f32).round() as u32;
+            if crop.width() <= win * 3 / 2 {
+                windows.push(crop.clone());
+                continue;
+            }
+            let span = crop.width() - win;
+            for x in [0, span / 2, span] {
+                windows.push(image::imageops::crop_imm(crop, x, 0, win, crop.height()).to_image());
+            }
+        }
+        windows.truncate(MAX_ORIENTATION_WINDOWS);
+        let refs: Vec<&RgbImage> = windows.iter().collect();
         let mut probs = Vec::with_capacity(refs.len());
         for chunk in refs.chunks(BATCH) {
             probs.extend(upside_down(&mut self.cls, self.cls_input, chunk)?);
         }
-        let total: f32 = crops.iter().map(|c| c.width() as f32).sum();
-        let flipped: f32 = crops.iter().zip(&probs).filter(|(_, &p)| p > 0.5).map(|(c, _)| c.width() as f32).sum();
-        Ok(if total > 0.0 { flipped / total } else { 0.0 })
+        let flipped = probs.iter().filter(|&&p| p > 0.5).count();
+        Ok(if probs.is_empty() { 0.0 } else { flipped as f32 / probs.len() as f32 })
     }
 }
 

@@ -43,7 +43,7 @@ const MAX_CANDIDATES: usize = 10;
 const PAD_VARIANTS: [f32; 3] = [1.0, 1.2, 0.85];
 
 /// Finds and reads the machine-readable zone of a document photo or scan.
-/// `NoText` when the image has no text lines; `InvalidDocument` when no zone parses.
+/// `NoText` when the image has no text lines; `NoMrz` when no zone parses.
 pub fn read_mrz(engine: &mut OcrEngine, image: &DynamicImage) -> Result<MrzRead, VisionError> {
     let t0 = Instant::now();
     let img = image.to_rgb8();
@@ -52,31 +52,24 @@ pub fn read_mrz(engine: &mut OcrEngine, image: &DynamicImage) -> Result<MrzRead,
     if boxes.is_empty() {
         return Err(VisionError::NoText);
     }
-    let mut lines = candidates(join_lines(boxes));
-    if lines.is_empty() {
-        return Err(VisionError::InvalidDocument("no machine-readable zone found".into()));
-    }
-    let crops: Vec<RgbImage> = lines.iter().map(|q| crop_quad(&img, q, REC_HEIGHT, REC_MAX_WIDTH)).collect();
+    let all = candidates(join_lines(boxes));
+    let Some(&(longest, _)) = all.first() else { return Err(VisionError::NoMrz) };
+    // First pass: only the longest lines (an MRZ's lines are the page's longest and equal).
+    let mut first: Vec<Quad> = all.iter().filter(|(w, _)| *w >= 0.8 * longest).take(4).map(|(_, q)| *q).collect();
+    let crops: Vec<RgbImage> = first.iter().map(|q| crop_quad(&img, q, REC_HEIGHT, REC_MAX_WIDTH)).collect();
     let upside_down = engine.upside_down_share(&crops)? > 0.5;
-    if upside_down {
-        lines = lines.iter().map(rotate_quad_180).collect();
-    }
-    // Top to bottom in the document's own frame.
-    let reference = lines[0];
-    lines.sort_by(|a, b| down(a, &reference).total_cmp(&down(b, &reference)));
     let t1 = Instant::now();
-    let mut reads: Vec<Vec<(String, f32)>> = Vec::new();
-    let mut best = None;
-    for &pad in &PAD_VARIANTS {
-        let crops: Vec<RgbImage> = lines.iter().map(|q| crop_quad(&img, &pad_quad(q, pad), REC_HEIGHT, REC_MAX_WIDTH)).collect();
-        reads.push(engine.recognise_crops(&crops)?);
-        best = best_group(&reads);
-        if best.as_ref().is_some_and(|g: &Group| g.mrz.all_checks_valid()) {
-            break;
+    let mut best = read_group(engine, &img, &mut first, upside_down, &PAD_VARIANTS[..1])?;
+    if !best.as_ref().is_some_and(|g| g.mrz.all_checks_valid()) {
+        // Second pass: every long thin line, and looser and tighter crops.
+        let mut lines: Vec<Quad> = all.iter().map(|(_, q)| *q).collect();
+        let second = read_group(engine, &img, &mut lines, upside_down, &PAD_VARIANTS)?;
+        if second.as_ref().map(score) > best.as_ref().map(score) {
+            best = second;
         }
     }
     let recognise_ms = ms(t1);
-    let group = best.ok_or_else(|| VisionError::InvalidDocument("no machine-readable zone found".into()))?;
+    let group = best.ok_or(VisionError::NoMrz)?;
     Ok(MrzRead {
         mrz: group.mrz,
         lines: group.raw,
@@ -84,6 +77,31 @@ pub fn read_mrz(engine: &mut OcrEngine, image: &DynamicImage) -> Result<MrzRead,
         upside_down,
         timing: MrzTiming { detect_ms, recognise_ms, total_ms: ms(t0) },
     })
+}
+
+fn score(g: &Group) -> usize {
+    g.mrz.checks.iter().filter(|c| c.valid).count()
+}
+
+/// Recognises `lines` (turned if upside down, sorted top to bottom) with each crop padding in
+/// turn until a group parses with every check digit valid.
+fn read_group(engine: &mut OcrEngine, img: &RgbImage, lines: &mut Vec<Quad>, upside_down: bool, pads: &[f32]) -> Result<Option<Group>, VisionError> {
+    if upside_down {
+        *lines = lines.iter().map(rotate_quad_180).collect();
+    }
+    let Some(&reference) = lines.first() else { return Ok(None) };
+    lines.sort_by(|a, b| down(a, &reference).total_cmp(&down(b, &reference)));
+    let mut reads: Vec<Vec<(String, f32)>> = Vec::new();
+    let mut best = None;
+    for &pad in pads {
+        let crops: Vec<RgbImage> = lines.iter().map(|q| crop_quad(img, &pad_quad(q, pad), REC_HEIGHT, REC_MAX_WIDTH)).collect();
+        reads.push(engine.recognise_crops(&crops)?);
+        best = best_group(&reads);
+        if best.as_ref().is_some_and(|g: &Group| g.mrz.all_checks_valid()) {
+            break;
+        }
+    }
+    Ok(best)
 }
 
 fn ms(t: Instant) -> f64 {
@@ -206,8 +224,8 @@ fn same_line(a: &Quad, b: &Quad) -> bool {
     parallel && similar && off_axis < 0.4 * ha && gap < 2.5 * ha
 }
 
-/// The longest thin boxes, longest first.
-fn candidates(quads: Vec<Quad>) -> Vec<Quad> {
+/// The longest thin boxes with their lengths, longest first.
+fn candidates(quads: Vec<Quad>) -> Vec<(f32, Quad)> {
     let mut c: Vec<(f32, Quad)> = quads
         .into_iter()
         .filter_map(|q| {
@@ -216,7 +234,8 @@ fn candidates(quads: Vec<Quad>) -> Vec<Quad> {
         })
         .collect();
     c.sort_by(|a, b| b.0.total_cmp(&a.0));
-    c.into_iter().take(MAX_CANDIDATES).map(|(_, q)| q).collect()
+    c.truncate(MAX_CANDIDATES);
+    c
 }
 
 /// The quad with its height scaled by `k` about its centre line.
