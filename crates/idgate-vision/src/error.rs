@@ -35,6 +35,21 @@ pub enum VisionError {
     NoMrz,
     #[error("internal vision error: {0}")]
     Internal(String),
+    #[error("the PDF could not be read: {0}")]
+    InvalidPdf(String),
+    #[error("the PDF is {bytes} bytes; the limit is {limit}")]
+    PdfTooLarge { bytes: usize, limit: usize },
+    #[error("the PDF has {pages} pages; the limit is {limit}")]
+    PdfTooManyPages { pages: usize, limit: usize },
+    #[error("the PDF has {objects} objects; the limit is {limit}")]
+    PdfTooManyObjects { objects: usize, limit: usize },
+    #[error("a PDF stream inflates past the {limit}-byte limit")]
+    PdfStreamTooLarge { limit: usize },
+    #[error("the PDF is encrypted")]
+    PdfEncrypted,
+    /// Every face worker is busy and the queue is full: retry shortly (503 + Retry-After).
+    #[error("the face engine is busy; retry shortly")]
+    Busy,
 }
 
 impl VisionError {
@@ -57,6 +72,13 @@ impl VisionError {
             Self::NoText => "no_text",
             Self::NoMrz => "no_mrz",
             Self::Internal(_) => "internal_error",
+            Self::InvalidPdf(_) => "invalid_pdf",
+            Self::PdfTooLarge { .. } => "pdf_too_large",
+            Self::PdfTooManyPages { .. } => "pdf_too_many_pages",
+            Self::PdfTooManyObjects { .. } => "pdf_too_many_objects",
+            Self::PdfStreamTooLarge { .. } => "pdf_stream_too_large",
+            Self::PdfEncrypted => "pdf_encrypted",
+            Self::Busy => "busy",
         }
     }
 }
