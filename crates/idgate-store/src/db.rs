@@ -6,6 +6,7 @@ use std::time::Duration;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 
+use crate::batch::Batcher;
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub struct Store {
     pub(crate) write: AnyPool,
     pub(crate) read: AnyPool,
     pub(crate) backend: Backend,
+    /// Group-commit writer for session creates (see [`crate::batch`]); set by `connect`.
+    pub(crate) batcher: Option<Batcher>,
 }
 
 impl Store {
@@ -36,7 +39,9 @@ impl Store {
                 write: pool.clone(),
                 read: pool,
                 backend: Backend::Postgres,
-            });
+                batcher: None,
+            }
+            .with_batcher(4));
         }
         let url = if url.contains('?') {
             url.to_owned()
@@ -64,7 +69,16 @@ impl Store {
             write,
             read,
             backend: Backend::Sqlite,
-        })
+            batcher: None,
+        }
+        .with_batcher(1))
+    }
+
+    /// Starts the group-commit writers: one on SQLite (a single writer anyway), a few on
+    /// PostgreSQL so that batches overlap their commits.
+    fn with_batcher(mut self, lanes: usize) -> Self {
+        self.batcher = Some(Batcher::spawn(self.clone(), lanes));
+        self
     }
 
     pub fn backend(&self) -> Backend {

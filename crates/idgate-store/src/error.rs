@@ -12,6 +12,8 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("the store is shutting down")]
+    Closed,
 }
 
 impl StoreError {
@@ -19,7 +21,7 @@ impl StoreError {
         match self {
             Self::NotFound => Code::NotFound,
             Self::Conflict(_) => Code::Conflict,
-            Self::Db(_) | Self::Corrupt(_) => Code::Internal,
+            Self::Db(_) | Self::Corrupt(_) | Self::Closed => Code::Internal,
         }
     }
 

@@ -2,11 +2,17 @@
 //! sessions, events and the webhook outbox, on SQLite (default) and PostgreSQL with one query
 //! set; only the DDL and the job-claim clause differ, in [`dialect`].
 
+mod batch;
+mod authenticators;
 mod db;
 pub mod dialect;
 mod error;
+mod login_jobs;
+mod login_rows;
+mod logins;
 mod migrate;
 mod outbox;
+pub mod pubsub;
 mod rows;
 mod sessions;
 mod tenants;
@@ -14,5 +20,6 @@ pub mod testing;
 
 pub use db::{Backend, Store};
 pub use error::StoreError;
+pub use login_rows::*;
 pub use rows::*;
 pub use sessions::{Created, ListFilter};

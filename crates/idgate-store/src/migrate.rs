@@ -6,8 +6,10 @@ use crate::db::Backend;
 use crate::dialect::ddl;
 use crate::error::Result;
 
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "login", include_str!("../migrations/0002_login.sql")),
+];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {
     sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")

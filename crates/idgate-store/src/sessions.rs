@@ -7,7 +7,7 @@ use crate::db::Store;
 use crate::error::{Result, StoreError};
 use crate::rows::{EventRow, NewEvent, SessionRow};
 
-const COLS: &str = "tenant_id, id, hash, token_hash, token_gen, document_number, settings, fingerprint, status, \
+pub(crate) const COLS: &str = "tenant_id, id, hash, token_hash, token_gen, document_number, settings, fingerprint, status, \
                     step, step_data, decision, expires_at, token_expires_at, created_at, updated_at";
 
 /// Outcome of an insert.

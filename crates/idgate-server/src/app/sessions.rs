@@ -58,7 +58,7 @@ pub async fn create(
         row.hash = random_hash();
         let view = view(st, t, row.clone())?;
         let event = new_event(st, &view, EventType::Created, None);
-        match st.store.insert_session(&row, &event).await? {
+        match st.store.create_session(row.clone(), event).await? {
             Created::Inserted => {
                 Metrics::inc(&st.metrics.sessions_created);
                 st.outbox_wake.notify_one();

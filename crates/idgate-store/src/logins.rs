@@ -1,0 +1,306 @@
+//! Login requests, their audit events, the counts behind the push-bombing policy, and the
+//! single-use exchange of an approved login for an access token. A state change is written
+//! together with its events and jobs in one transaction, conditional on the row's version.
+
+use sqlx::{Any, Transaction};
+
+use crate::db::Store;
+use crate::error::{Result, StoreError};
+use crate::login_rows::{AccessTokenRow, LoginEventRow, LoginJobRow, LoginRow, PushCountRow};
+
+const COLS: &str = "id, tenant_id, client_id, short_token_hash, ws_token_hash, username, subject, scope, \
+                    lifetime, callback_url, challenge, choices, status, device_id, deny_reason, pushed_at, \
+                    scanned_at, jti, exchanged_at, created_at, expires_at, finished_at, updated_at, version";
+
+/// Live statuses: the login can still be scanned, approved or denied.
+const LIVE: &str = "('pending', 'scanned')";
+
+impl Store {
+    /// Inserts a login with its events and jobs.
+    pub async fn insert_login(
+        &self,
+        l: &LoginRow,
+        events: &[LoginEventRow],
+        jobs: &[LoginJobRow],
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(&format!(
+            "INSERT INTO logins ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+             $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+        ))
+        .bind(&l.id)
+        .bind(&l.tenant_id)
+        .bind(&l.client_id)
+        .bind(&l.short_token_hash)
+        .bind(&l.ws_token_hash)
+        .bind(&l.username)
+        .bind(&l.subject)
+        .bind(&l.scope)
+        .bind(l.lifetime)
+        .bind(&l.callback_url)
+        .bind(l.challenge)
+        .bind(&l.choices)
+        .bind(&l.status)
+        .bind(&l.device_id)
+        .bind(&l.deny_reason)
+        .bind(l.pushed_at)
+        .bind(l.scanned_at)
+        .bind(&l.jti)
+        .bind(l.exchanged_at)
+        .bind(l.created_at)
+        .bind(l.expires_at)
+        .bind(l.finished_at)
+        .bind(l.updated_at)
+        .bind(l.version)
+        .execute(&mut *tx)
+        .await?;
+        write_side_effects(&mut tx, events, jobs).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes the mutable part of `l` if the stored row still has `l.version - 1`; records
+    /// `events` and `jobs` in the same transaction. `Conflict` when the row moved on.
+    pub async fn update_login(
+        &self,
+        l: &LoginRow,
+        events: &[LoginEventRow],
+        jobs: &[LoginJobRow],
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let n = sqlx::query(
+            "UPDATE logins SET username = $1, subject = $2, status = $3, device_id = $4, deny_reason = $5, \
+             pushed_at = $6, scanned_at = $7, jti = $8, finished_at = $9, updated_at = $10, version = $11 \
+             WHERE id = $12 AND version = $13",
+        )
+        .bind(&l.username)
+        .bind(&l.subject)
+        .bind(&l.status)
+        .bind(&l.device_id)
+        .bind(&l.deny_reason)
+        .bind(l.pushed_at)
+        .bind(l.scanned_at)
+        .bind(&l.jti)
+        .bind(l.finished_at)
+        .bind(l.updated_at)
+        .bind(l.version)
+        .bind(&l.id)
+        .bind(l.version - 1)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict("login changed concurrently"));
+        }
+        write_side_effects(&mut tx, events, jobs).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn login_where(&self, cond: &str, value: &str) -> Result<LoginRow> {
+        sqlx::query_as(&format!("SELECT {COLS} FROM logins WHERE {cond} = $1"))
+            .bind(value)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn login(&self, id: &str) -> Result<LoginRow> {
+        self.login_where("id", id).await
+    }
+
+    pub async fn login_by_short_token(&self, hash: &str) -> Result<LoginRow> {
+        self.login_where("short_token_hash", hash).await
+    }
+
+    pub async fn login_by_ws_token(&self, hash: &str) -> Result<LoginRow> {
+        self.login_where("ws_token_hash", hash).await
+    }
+
+    pub async fn login_by_jti(&self, jti: &str) -> Result<LoginRow> {
+        self.login_where("jti", jti).await
+    }
+
+    /// Live logins whose expiry has passed, oldest first.
+    pub async fn logins_due_to_expire(&self, now: i64, limit: i64) -> Result<Vec<LoginRow>> {
+        let rows = sqlx::query_as(&format!(
+            "SELECT {COLS} FROM logins WHERE status IN {LIVE} AND expires_at <= $1 ORDER BY expires_at LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows)
+    }
+
+    /// Counts for the push-bombing policy of one (client, username) pair in a tenant.
+    pub async fn push_counts(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+        username: &str,
+        now: i64,
+        rate_since: i64,
+        denial_since: i64,
+    ) -> Result<PushCountRow> {
+        let (pending,): (i64,) = sqlx::query_as(&format!(
+            "SELECT COUNT(*) FROM logins WHERE tenant_id = $1 AND username = $2 AND pushed_at IS NOT NULL \
+             AND status IN {LIVE} AND expires_at > $3"
+        ))
+        .bind(tenant_id)
+        .bind(username)
+        .bind(now)
+        .fetch_one(&self.read)
+        .await?;
+        let (sent, oldest): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(pushed_at) FROM logins WHERE tenant_id = $1 AND client_id = $2 \
+             AND username = $3 AND pushed_at >= $4",
+        )
+        .bind(tenant_id)
+        .bind(client_id)
+        .bind(username)
+        .bind(rate_since)
+        .fetch_one(&self.read)
+        .await?;
+        let (denials, last): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MAX(finished_at) FROM logins WHERE tenant_id = $1 AND status = 'denied' \
+             AND (username = $2 OR subject = $2) AND finished_at >= $3",
+        )
+        .bind(tenant_id)
+        .bind(username)
+        .bind(denial_since)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(PushCountRow {
+            pending_for_user: pending,
+            sent_in_window: sent,
+            oldest_sent_in_window: oldest,
+            denials_in_window: denials,
+            last_denial_at: last,
+        })
+    }
+
+    pub async fn insert_login_event(&self, e: &LoginEventRow) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        write_side_effects(&mut tx, std::slice::from_ref(e), &[]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn login_events(&self, tenant_id: &str, login_id: &str) -> Result<Vec<LoginEventRow>> {
+        let rows = sqlx::query_as(
+            "SELECT id, tenant_id, login_id, type, detail, created_at FROM login_events \
+             WHERE tenant_id = $1 AND login_id = $2 ORDER BY created_at, id",
+        )
+        .bind(tenant_id)
+        .bind(login_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows)
+    }
+
+    /// Marks an approved login exchanged and records the access token, once. `false` when the
+    /// login was already exchanged (a replayed callback JWT) or is not approved.
+    pub async fn exchange_login(
+        &self,
+        login_id: &str,
+        now: i64,
+        token: &AccessTokenRow,
+    ) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let n = sqlx::query(
+            "UPDATE logins SET exchanged_at = $1, updated_at = $1, version = version + 1 \
+             WHERE id = $2 AND status = 'approved' AND exchanged_at IS NULL",
+        )
+        .bind(now)
+        .bind(login_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO access_tokens (jti, tenant_id, client_id, login_id, expires_at, revoked_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&token.jti)
+        .bind(&token.tenant_id)
+        .bind(&token.client_id)
+        .bind(&token.login_id)
+        .bind(token.expires_at)
+        .bind(token.revoked_at)
+        .bind(token.created_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn access_token(&self, jti: &str) -> Result<AccessTokenRow> {
+        sqlx::query_as(
+            "SELECT jti, tenant_id, client_id, login_id, expires_at, revoked_at, created_at \
+             FROM access_tokens WHERE jti = $1",
+        )
+        .bind(jti)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// Revokes a token of `client_id`; `false` if there was none (or it was revoked already).
+    pub async fn revoke_access_token(&self, jti: &str, client_id: &str, now: i64) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE access_tokens SET revoked_at = $1 WHERE jti = $2 AND client_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(jti)
+        .bind(client_id)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(n > 0)
+    }
+}
+
+async fn write_side_effects(
+    tx: &mut Transaction<'static, Any>,
+    events: &[LoginEventRow],
+    jobs: &[LoginJobRow],
+) -> Result<()> {
+    for e in events {
+        sqlx::query(
+            "INSERT INTO login_events (id, tenant_id, login_id, type, detail, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&e.id)
+        .bind(&e.tenant_id)
+        .bind(&e.login_id)
+        .bind(&e.kind)
+        .bind(&e.detail)
+        .bind(e.created_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for j in jobs {
+        sqlx::query(
+            "INSERT INTO login_jobs (id, tenant_id, login_id, kind, target, payload, status, attempts, \
+             next_attempt_at, lease_until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10)",
+        )
+        .bind(&j.id)
+        .bind(&j.tenant_id)
+        .bind(&j.login_id)
+        .bind(&j.kind)
+        .bind(&j.target)
+        .bind(&j.payload)
+        .bind(&j.status)
+        .bind(j.attempts)
+        .bind(j.next_attempt_at)
+        .bind(j.created_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
