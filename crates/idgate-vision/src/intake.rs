@@ -97,7 +97,7 @@ pub struct Intake {
 /// estimated from the text length and refused before decoding if it exceeds `max_bytes`.
 pub fn decode_base64(s: &str, max_bytes: usize) -> Result<Vec<u8>, VisionError> {
     let s = s.trim();
-    if s.len() >= 5 && s[..5].eq_ignore_ascii_case("data:") {
+    if s.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")) {
         return Err(VisionError::InvalidBase64(
             "a data: URL is not accepted; send the raw base64 of the image file \
              (drop everything up to and including the comma)"
@@ -267,7 +267,16 @@ mod tests {
     fn base64_is_strict() {
         assert_eq!(decode_base64("aGk=", 10).ok(), Some(b"hi".to_vec()));
         assert_eq!(decode_base64(" aGk=\n", 10).ok(), Some(b"hi".to_vec()));
-        for bad in ["aGk", "aG k=", "aGk-", "a_k=", "", "aGl="] {
+        for bad in [
+            "aGk",
+            "aG k=",
+            "aGk-",
+            "a_k=",
+            "",
+            "aGl=",
+            "dat\u{e9}:x",
+            "\u{e9}\u{e9}\u{e9}",
+        ] {
             assert!(
                 matches!(decode_base64(bad, 10), Err(VisionError::InvalidBase64(_))),
                 "{bad:?}"

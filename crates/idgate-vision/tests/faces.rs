@@ -6,13 +6,13 @@ mod face_support;
 use std::io::Cursor;
 use std::time::Duration;
 
+use face_support::*;
 use idgate_vision::face::{
     self, compare, AnalysisMode, FacePool, FacePoolConfig, DEFAULT_THRESHOLD,
 };
 use idgate_vision::intake::{self, ImageFormat, IntakeLimits};
 use idgate_vision::VisionError;
 use image::{imageops, Pixel, RgbImage};
-use face_support::*;
 
 fn encode(img: &RgbImage, format: image::ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
