@@ -25,10 +25,23 @@ fn intake_rejects_hostile_input_with_specific_errors() {
     let limits = IntakeLimits::default();
     let jpeg = read("faces/obama_1.jpg");
     let truncated = &jpeg[..jpeg.len() / 3];
+    let png = read("faces/alex_lacamoire_1.png");
+    let small = imageops::thumbnail(&image("faces/obama_1.jpg"), 64, 64);
+    let webp = encode(&small, image::ImageFormat::WebP);
     let cases: Vec<(&str, Result<intake::Intake, VisionError>, &str)> = vec![
         (
             "truncated jpeg",
             intake::load(truncated, limits),
+            "corrupt_image",
+        ),
+        (
+            "truncated png",
+            intake::load(&png[..png.len() / 2], limits),
+            "corrupt_image",
+        ),
+        (
+            "truncated webp",
+            intake::load(&webp[..webp.len() / 2], limits),
             "corrupt_image",
         ),
         (
@@ -238,6 +251,19 @@ fn document_mode_upsamples_small_faces_and_takes_the_largest() {
     let c = compare(&doc.embedding, &reference.embedding);
     assert!(c.passed, "upsampled portrait vs selfie: {c:?}");
     assert!(analyze(&small, AnalysisMode::Selfie).is_err());
+
+    // The ICAO 9303 "Utopia" TD2 card and TD3 passport specimens carry the same portrait.
+    let td2 = analyze(
+        &image("documents/passport/icao_utopia_td2_id.jpg"),
+        AnalysisMode::DocumentPortrait,
+    );
+    let td3 = analyze(
+        &image("documents/passport/icao_utopia_td3_passport.jpg"),
+        AnalysisMode::DocumentPortrait,
+    );
+    let (td2, td3) = (td2.expect("TD2 portrait"), td3.expect("TD3 portrait"));
+    let c = compare(&td2.embedding, &td3.embedding);
+    assert!(c.passed && c.match_level == 5, "specimen portraits: {c:?}");
 
     let two = analyze(
         &image("faces/multi_obama_biden_1.jpg"),
