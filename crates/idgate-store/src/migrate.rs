@@ -26,10 +26,11 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {
         if done.is_some() {
             continue;
         }
-        for stmt in ddl(backend, sql)
+        // Comments go first: a `;` inside one must not split a statement.
+        for stmt in strip_comments(&ddl(backend, sql))
             .split(';')
             .map(str::trim)
-            .filter(|s| !strip_comments(s).is_empty())
+            .filter(|s| !s.is_empty())
         {
             sqlx::query(stmt).execute(&mut *tx).await?;
         }
