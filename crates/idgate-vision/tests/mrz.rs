@@ -38,27 +38,43 @@ fn read(img: &DynamicImage, name: &str) -> MrzRead {
     let r = read_mrz(&mut engine(), img).unwrap_or_else(|e| panic!("{name}: {e}"));
     eprintln!(
         "{name}: {:?} conf {:.3} detect {:.0} ms, recognise {:.0} ms, total {:.0} ms, raw {:?}",
-        r.mrz.format, r.confidence, r.timing.detect_ms, r.timing.recognise_ms, r.timing.total_ms, r.lines
+        r.mrz.format,
+        r.confidence,
+        r.timing.detect_ms,
+        r.timing.recognise_ms,
+        r.timing.total_ms,
+        r.lines
     );
     r
 }
 
 fn assert_exact(r: &MrzRead, want: &[String], name: &str) {
-    assert_eq!(r.mrz.lines, want, "{name}: lines differ (raw read {:?})", r.lines);
+    assert_eq!(
+        r.mrz.lines, want,
+        "{name}: lines differ (raw read {:?})",
+        r.lines
+    );
     let bad: Vec<_> = r.mrz.checks.iter().filter(|c| !c.valid).collect();
     assert!(bad.is_empty(), "{name}: failed check digits {bad:?}");
-    assert!(r.mrz.checks.iter().any(|c| c.field == CheckField::Composite), "{name}: no composite check");
+    assert!(
+        r.mrz
+            .checks
+            .iter()
+            .any(|c| c.field == CheckField::Composite),
+        "{name}: no composite check"
+    );
 }
 
 fn passport(name: &str) {
     let dir = "documents/passport";
-    let want: Vec<String> = std::fs::read_to_string(testdata().join(format!("{dir}/{name}.mrz.txt")))
-        .unwrap_or_else(|e| panic!("{name}.mrz.txt: {e}"))
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect();
+    let want: Vec<String> =
+        std::fs::read_to_string(testdata().join(format!("{dir}/{name}.mrz.txt")))
+            .unwrap_or_else(|e| panic!("{name}.mrz.txt: {e}"))
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
     let r = read(&open(&format!("{dir}/{name}.jpg")), name);
     assert_exact(&r, &want, name);
     assert!(!r.upside_down, "{name}: upright photo reported upside down");
@@ -113,7 +129,10 @@ fn brazil_cin_td1_clean_and_degraded() {
         let r = read(&open(&format!("documents/br_synthetic/{file}")), file);
         assert_eq!(r.mrz.format, MrzFormat::Td1, "{file}");
         assert_exact(&r, &want, file);
-        assert_eq!((r.mrz.surname.as_str(), r.mrz.given_names.as_str()), ("ASSUNCAO", "MARIA JOSE"));
+        assert_eq!(
+            (r.mrz.surname.as_str(), r.mrz.given_names.as_str()),
+            ("ASSUNCAO", "MARIA JOSE")
+        );
     }
 }
 

@@ -38,7 +38,13 @@ fn expected(key: &str) -> Vec<String> {
     let path = testdata().join("documents/br_synthetic/ground_truth.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let v: serde_json::Value = serde_json::from_str(&text).expect("ground_truth.json");
-    v[key].as_array().unwrap_or_else(|| panic!("{key} in ground truth")).iter().filter_map(|s| s.as_str()).map(String::from).collect()
+    v[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("{key} in ground truth"))
+        .iter()
+        .filter_map(|s| s.as_str())
+        .map(String::from)
+        .collect()
 }
 
 /// Letters and digits only, accents folded to what the PP-OCRv5 dictionary can spell in
@@ -60,9 +66,17 @@ fn key(s: &str) -> String {
 }
 
 fn found(lines: &[TextLine], want: &[String], name: &str) -> usize {
-    let page = lines.iter().map(|l| key(&l.text)).collect::<Vec<_>>().join("|");
+    let page = lines
+        .iter()
+        .map(|l| key(&l.text))
+        .collect::<Vec<_>>()
+        .join("|");
     let missing: Vec<&String> = want.iter().filter(|w| !page.contains(&key(w))).collect();
-    eprintln!("{name}: {}/{} values found; missing {missing:?}", want.len() - missing.len(), want.len());
+    eprintln!(
+        "{name}: {}/{} values found; missing {missing:?}",
+        want.len() - missing.len(),
+        want.len()
+    );
     want.len() - missing.len()
 }
 
@@ -71,7 +85,11 @@ fn read(name: &str, img: &DynamicImage) -> Vec<TextLine> {
     let lines = read_text(&mut engine(), img).unwrap_or_else(|e| panic!("{name}: {e}"));
     eprintln!("{name}: {} lines in {:?}", lines.len(), t.elapsed());
     for l in &lines {
-        assert!((0.0..=1.0).contains(&l.confidence), "{name}: confidence {}", l.confidence);
+        assert!(
+            (0.0..=1.0).contains(&l.confidence),
+            "{name}: confidence {}",
+            l.confidence
+        );
     }
     lines
 }
@@ -87,27 +105,53 @@ fn synthetic_rg_and_cnh_values_are_read() {
         let want = expected(doc);
         let lines = read(file, &open(&format!("documents/br_synthetic/{file}")));
         let got = found(&lines, &want, file);
-        assert!(got as f32 >= want.len() as f32 * min_share, "{file}: only {got}/{} values; lines {lines:#?}", want.len());
+        assert!(
+            got as f32 >= want.len() as f32 * min_share,
+            "{file}: only {got}/{} values; lines {lines:#?}",
+            want.len()
+        );
     }
 }
 
 #[test]
 fn reading_order_is_top_to_bottom() {
-    let lines = read("cin clean", &open("documents/br_synthetic/cin_td1_synth_clean.png"));
-    let tail: Vec<String> = lines.iter().rev().take(3).rev().map(|l| key(&l.text)).collect();
+    let lines = read(
+        "cin clean",
+        &open("documents/br_synthetic/cin_td1_synth_clean.png"),
+    );
+    let tail: Vec<String> = lines
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(|l| key(&l.text))
+        .collect();
     assert_eq!(
         tail,
-        ["IDBRAAB1234567152998224725", "9011296F3502022BRA5", "ASSUNCAOMARIAJOSE"],
+        [
+            "IDBRAAB1234567152998224725",
+            "9011296F3502022BRA5",
+            "ASSUNCAOMARIAJOSE"
+        ],
         "the MRZ should be the last three lines: {lines:#?}"
     );
 }
 
 #[test]
 fn upside_down_page_is_turned() {
-    let upright = read("rg upright", &open("documents/br_synthetic/rg_synth_clean.png"));
-    let turned = read("rg turned", &open("documents/br_synthetic/rg_synth_clean.png").rotate180());
+    let upright = read(
+        "rg upright",
+        &open("documents/br_synthetic/rg_synth_clean.png"),
+    );
+    let turned = read(
+        "rg turned",
+        &open("documents/br_synthetic/rg_synth_clean.png").rotate180(),
+    );
     let want = expected("rg_synth");
-    assert_eq!(found(&turned, &want, "rg turned"), found(&upright, &want, "rg upright"));
+    assert_eq!(
+        found(&turned, &want, "rg turned"),
+        found(&upright, &want, "rg upright")
+    );
 }
 
 #[test]

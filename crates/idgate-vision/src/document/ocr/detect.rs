@@ -47,7 +47,11 @@ fn target_size(w: u32, h: u32, limits: DetLimits) -> (u32, u32) {
 }
 
 /// Detects text boxes on `img`.
-pub(super) fn detect(session: &mut Session, img: &RgbImage, limits: DetLimits) -> Result<Vec<DetBox>, VisionError> {
+pub(super) fn detect(
+    session: &mut Session,
+    img: &RgbImage,
+    limits: DetLimits,
+) -> Result<Vec<DetBox>, VisionError> {
     let (w, h) = target_size(img.width(), img.height(), limits);
     let resized = image::imageops::resize(img, w, h, FilterType::Triangle);
     let (wu, hu) = (w as usize, h as usize);
@@ -65,7 +69,11 @@ pub(super) fn detect(session: &mut Session, img: &RgbImage, limits: DetLimits) -
     let (shape, probs) = outputs[0].try_extract_tensor::<f32>().map_err(ort_err)?;
     let (mh, mw) = match shape.len() {
         4 => (shape[2] as usize, shape[3] as usize),
-        _ => return Err(VisionError::Internal(format!("detector output shape {shape:?}"))),
+        _ => {
+            return Err(VisionError::Internal(format!(
+                "detector output shape {shape:?}"
+            )))
+        }
     };
     if probs.len() < mh * mw {
         return Err(VisionError::Internal("detector output is short".into()));
@@ -75,7 +83,10 @@ pub(super) fn detect(session: &mut Session, img: &RgbImage, limits: DetLimits) -
     let sy = img.height() as f32 / mh as f32;
     Ok(boxes_from_map(probs, mw, mh)
         .into_iter()
-        .map(|b| DetBox { quad: b.quad.map(|p| [p[0] * sx, p[1] * sy]), score: b.score })
+        .map(|b| DetBox {
+            quad: b.quad.map(|p| [p[0] * sx, p[1] * sy]),
+            score: b.score,
+        })
         .collect())
 }
 
@@ -85,7 +96,9 @@ fn boxes_from_map(probs: &[f32], w: usize, h: usize) -> Vec<DetBox> {
     let mut out = Vec::new();
     for region in regions(&mask, w, h).into_iter().take(MAX_CANDIDATES) {
         let hull = convex_hull(&region);
-        let Some(rect) = min_area_rect(&hull) else { continue };
+        let Some(rect) = min_area_rect(&hull) else {
+            continue;
+        };
         if rect.short < MIN_SIZE {
             continue;
         }
@@ -99,7 +112,9 @@ fn boxes_from_map(probs: &[f32], w: usize, h: usize) -> Vec<DetBox> {
         if grown.short < MIN_SIZE + 2.0 {
             continue;
         }
-        let quad = grown.quad().map(|p| [p[0].clamp(0.0, w as f32), p[1].clamp(0.0, h as f32)]);
+        let quad = grown
+            .quad()
+            .map(|p| [p[0].clamp(0.0, w as f32), p[1].clamp(0.0, h as f32)]);
         out.push(DetBox { quad, score });
     }
     out
@@ -115,7 +130,10 @@ mod tests {
 
     #[test]
     fn sizes_are_multiples_of_32_within_limits() {
-        let limits = DetLimits { min_side: 736, max_side: 1280 };
+        let limits = DetLimits {
+            min_side: 736,
+            max_side: 1280,
+        };
         assert_eq!(target_size(600, 400, limits), (1120, 736));
         assert_eq!(target_size(4000, 3000, limits), (1280, 960));
         assert_eq!(target_size(10, 10, limits), (736, 736));
@@ -133,6 +151,9 @@ mod tests {
         let boxes = boxes_from_map(&map, w, h);
         assert_eq!(boxes.len(), 1);
         let q = boxes[0].quad;
-        assert!(q[0][0] < 8.0 && q[1][0] > 55.0 && q[0][1] < 10.0 && q[3][1] > 15.0, "{q:?}");
+        assert!(
+            q[0][0] < 8.0 && q[1][0] > 55.0 && q[0][1] < 10.0 && q[3][1] > 15.0,
+            "{q:?}"
+        );
     }
 }

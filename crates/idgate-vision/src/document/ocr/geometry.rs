@@ -68,7 +68,9 @@ pub(super) fn convex_hull(points: &[[f32; 2]]) -> Vec<[f32; 2]> {
             Box::new(p.iter().rev())
         };
         for &pt in iter {
-            while hull.len() >= start + 2 && cross(hull[hull.len() - 2], hull[hull.len() - 1], pt) <= 0.0 {
+            while hull.len() >= start + 2
+                && cross(hull[hull.len() - 2], hull[hull.len() - 1], pt) <= 0.0
+            {
                 hull.pop();
             }
             hull.push(pt);
@@ -90,7 +92,11 @@ pub(super) struct RotRect {
 impl RotRect {
     /// Grows both sides by `2 * d` (the rectangle case of DB's polygon offset).
     pub fn grown(self, d: f32) -> Self {
-        Self { long: self.long + 2.0 * d, short: self.short + 2.0 * d, ..self }
+        Self {
+            long: self.long + 2.0 * d,
+            short: self.short + 2.0 * d,
+            ..self
+        }
     }
 
     /// Corners in reading order, with the long side as the reading direction (pointing right).
@@ -131,15 +137,30 @@ pub(super) fn min_area_rect(hull: &[[f32; 2]]) -> Option<RotRect> {
         let (mu, mn) = ((lo_u + hi_u) / 2.0, (lo_n + hi_n) / 2.0);
         let centre = [mu * u[0] - mn * u[1], mu * u[1] + mn * u[0]];
         let rect = if wu >= wn {
-            RotRect { centre, axis: u, long: wu, short: wn }
+            RotRect {
+                centre,
+                axis: u,
+                long: wu,
+                short: wn,
+            }
         } else {
-            RotRect { centre, axis: [-u[1], u[0]], long: wn, short: wu }
+            RotRect {
+                centre,
+                axis: [-u[1], u[0]],
+                long: wn,
+                short: wu,
+            }
         };
         best = Some((area, rect));
     }
     if best.is_none() && !hull.is_empty() {
         // A single point or a segment: a degenerate rectangle.
-        return Some(RotRect { centre: hull[0], axis: [1.0, 0.0], long: 0.0, short: 0.0 });
+        return Some(RotRect {
+            centre: hull[0],
+            axis: [1.0, 0.0],
+            long: 0.0,
+            short: 0.0,
+        });
     }
     best.map(|(_, r)| r)
 }
@@ -149,8 +170,14 @@ pub(super) fn mean_inside(map: &[f32], width: usize, height: usize, quad: &Quad)
     let xs = quad.iter().map(|p| p[0]);
     let ys = quad.iter().map(|p| p[1]);
     let clamp = |v: f32, hi: usize| (v.max(0.0) as usize).min(hi.saturating_sub(1));
-    let (x0, x1) = (clamp(xs.clone().fold(f32::MAX, f32::min).floor(), width), clamp(xs.fold(f32::MIN, f32::max).ceil(), width));
-    let (y0, y1) = (clamp(ys.clone().fold(f32::MAX, f32::min).floor(), height), clamp(ys.fold(f32::MIN, f32::max).ceil(), height));
+    let (x0, x1) = (
+        clamp(xs.clone().fold(f32::MAX, f32::min).floor(), width),
+        clamp(xs.fold(f32::MIN, f32::max).ceil(), width),
+    );
+    let (y0, y1) = (
+        clamp(ys.clone().fold(f32::MAX, f32::min).floor(), height),
+        clamp(ys.fold(f32::MIN, f32::max).ceil(), height),
+    );
     let (mut sum, mut n) = (0.0f64, 0usize);
     for y in y0..=y1 {
         for x in x0..=x1 {
@@ -175,7 +202,10 @@ fn inside(q: &Quad, p: [f32; 2]) -> bool {
 /// Side lengths of a quad: (top edge, left edge).
 pub fn quad_size(q: &Quad) -> (f32, f32) {
     let d = |a: [f32; 2], b: [f32; 2]| ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt();
-    (d(q[0], q[1]).max(d(q[3], q[2])), d(q[0], q[3]).max(d(q[1], q[2])))
+    (
+        d(q[0], q[1]).max(d(q[3], q[2])),
+        d(q[0], q[3]).max(d(q[1], q[2])),
+    )
 }
 
 /// Samples the quad (reading order) into an image `out_h` pixels high, keeping the aspect ratio
@@ -186,7 +216,10 @@ pub(super) fn crop_quad(img: &RgbImage, q: &Quad, out_h: u32, max_w: u32) -> Rgb
     let out_w = ((out_h as f32 * w / h.max(1.0)).round() as u32).clamp(1, max_w.max(1));
     let mut out = RgbImage::new(out_w, out_h);
     let (iw, ih) = (img.width() as i64, img.height() as i64);
-    let px = |x: i64, y: i64| img.get_pixel(x.clamp(0, iw - 1) as u32, y.clamp(0, ih - 1) as u32).0;
+    let px = |x: i64, y: i64| {
+        img.get_pixel(x.clamp(0, iw - 1) as u32, y.clamp(0, ih - 1) as u32)
+            .0
+    };
     for oy in 0..out_h {
         let t = (oy as f32 + 0.5) / out_h as f32;
         let left = lerp(q[0], q[3], t);
@@ -197,7 +230,12 @@ pub(super) fn crop_quad(img: &RgbImage, q: &Quad, out_h: u32, max_w: u32) -> Rgb
             let (fx, fy) = (p[0] - 0.5, p[1] - 0.5);
             let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
             let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
-            let (a, b, c, d) = (px(x0, y0), px(x0 + 1, y0), px(x0, y0 + 1), px(x0 + 1, y0 + 1));
+            let (a, b, c, d) = (
+                px(x0, y0),
+                px(x0 + 1, y0),
+                px(x0, y0 + 1),
+                px(x0 + 1, y0 + 1),
+            );
             let mut v = [0u8; 3];
             for k in 0..3 {
                 let top = a[k] as f32 * (1.0 - ax) + b[k] as f32 * ax;
@@ -232,7 +270,10 @@ mod tests {
             .map(|p| [100.0 + p[0] * c - p[1] * s, 100.0 + p[0] * s + p[1] * c])
             .collect();
         let r = min_area_rect(&convex_hull(&pts)).expect("rect");
-        assert!((r.long - 40.0).abs() < 0.01 && (r.short - 4.0).abs() < 0.01, "{r:?}");
+        assert!(
+            (r.long - 40.0).abs() < 0.01 && (r.short - 4.0).abs() < 0.01,
+            "{r:?}"
+        );
         let q = r.quad();
         assert!(q[0][0] < q[1][0] && q[0][1] < q[3][1], "{q:?}");
     }

@@ -44,7 +44,10 @@ pub struct OcrEngine {
 /// Lines whose mean character probability is below this are dropped (PaddleOCR's drop score).
 const DROP_SCORE: f32 = 0.5;
 /// Full-page detection scale.
-const PAGE_LIMITS: DetLimits = DetLimits { min_side: 736, max_side: 2048 };
+const PAGE_LIMITS: DetLimits = DetLimits {
+    min_side: 736,
+    max_side: 2048,
+};
 const BATCH: usize = 8;
 const MAX_ORIENTATION_WINDOWS: usize = 48;
 
@@ -62,10 +65,16 @@ fn environment(models_dir: &Path) -> Result<Environment, VisionError> {
             .map(PathBuf::from)
             .unwrap_or_else(|| models_dir.join("onnxruntime/libonnxruntime.so"));
         if !lib.is_file() {
-            return Err(format!("{} is missing: run scripts/setup.sh", lib.display()));
+            return Err(format!(
+                "{} is missing: run scripts/setup.sh",
+                lib.display()
+            ));
         }
         let builder = ort::init_from(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
-        builder.with_name("idgate-ocr").build().map_err(|e| e.to_string())
+        builder
+            .with_name("idgate-ocr")
+            .build()
+            .map_err(|e| e.to_string())
     })
     .clone()
     .map_err(VisionError::ModelUnavailable)
@@ -73,7 +82,10 @@ fn environment(models_dir: &Path) -> Result<Environment, VisionError> {
 
 fn session(env: &Environment, path: &Path) -> Result<Session, VisionError> {
     if !path.is_file() {
-        return Err(VisionError::ModelUnavailable(format!("{} is missing: run scripts/setup.sh", path.display())));
+        return Err(VisionError::ModelUnavailable(format!(
+            "{} is missing: run scripts/setup.sh",
+            path.display()
+        )));
     }
     let fail = |e: String| VisionError::ModelUnavailable(format!("{}: {e}", path.display()));
     Session::builder(env)
@@ -87,7 +99,9 @@ fn session(env: &Environment, path: &Path) -> Result<Session, VisionError> {
 }
 
 fn tensor_dims(t: &ValueType) -> Vec<i64> {
-    t.tensor_shape().map(|s| s.iter().copied().collect()).unwrap_or_default()
+    t.tensor_shape()
+        .map(|s| s.iter().copied().collect())
+        .unwrap_or_default()
 }
 
 impl OcrEngine {
@@ -97,25 +111,46 @@ impl OcrEngine {
         let env = environment(models_dir)?;
         let dir = models_dir.join("ocr");
         let dict_path = dir.join("ppocrv5_dict.txt");
-        let dict_text = std::fs::read_to_string(&dict_path)
-            .map_err(|e| VisionError::ModelUnavailable(format!("{}: {e}: run scripts/setup.sh", dict_path.display())))?;
-        let dict: Vec<String> = dict_text.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+        let dict_text = std::fs::read_to_string(&dict_path).map_err(|e| {
+            VisionError::ModelUnavailable(format!(
+                "{}: {e}: run scripts/setup.sh",
+                dict_path.display()
+            ))
+        })?;
+        let dict: Vec<String> = dict_text
+            .lines()
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .collect();
         let det = session(&env, &dir.join("ppocrv5_det.onnx"))?;
         let rec = session(&env, &dir.join("ppocrv5_rec.onnx"))?;
         let cls = session(&env, &dir.join("ppocrv5_cls.onnx"))?;
-        let classes = rec.outputs().first().map(|o| tensor_dims(o.dtype())).and_then(|d| d.last().copied());
+        let classes = rec
+            .outputs()
+            .first()
+            .map(|o| tensor_dims(o.dtype()))
+            .and_then(|d| d.last().copied());
         if classes != Some(dict.len() as i64 + 2) {
             return Err(VisionError::ModelUnavailable(format!(
                 "recogniser has {classes:?} classes but the dictionary {} (+ blank and space)",
                 dict.len()
             )));
         }
-        let dims = cls.inputs().first().map(|i| tensor_dims(i.dtype())).unwrap_or_default();
+        let dims = cls
+            .inputs()
+            .first()
+            .map(|i| tensor_dims(i.dtype()))
+            .unwrap_or_default();
         let cls_input = match dims.as_slice() {
             [_, _, h, w] if *h > 0 && *w > 0 => (*w as u32, *h as u32),
             _ => (192, 48),
         };
-        Ok(Self { det, rec, cls, cls_input, dict })
+        Ok(Self {
+            det,
+            rec,
+            cls,
+            cls_input,
+            dict,
+        })
     }
 
     /// Recognises line crops in batches of similar width.
@@ -125,7 +160,10 @@ impl OcrEngine {
         let mut out = vec![(String::new(), 0.0); crops.len()];
         for chunk in order.chunks(BATCH) {
             let refs: Vec<&RgbImage> = chunk.iter().map(|&i| &crops[i]).collect();
-            for (&i, r) in chunk.iter().zip(recognise(&mut self.rec, &self.dict, &refs)?) {
+            for (&i, r) in chunk
+                .iter()
+                .zip(recognise(&mut self.rec, &self.dict, &refs)?)
+            {
                 out[i] = r;
             }
         }
@@ -156,20 +194,33 @@ impl OcrEngine {
             probs.extend(upside_down(&mut self.cls, self.cls_input, chunk)?);
         }
         let flipped = probs.iter().filter(|&&p| p > 0.5).count();
-        Ok(if probs.is_empty() { 0.0 } else { flipped as f32 / probs.len() as f32 })
+        Ok(if probs.is_empty() {
+            0.0
+        } else {
+            flipped as f32 / probs.len() as f32
+        })
     }
 }
 
 /// Quads of tall boxes are turned so their long side reads left to right.
 fn crops_for(img: &RgbImage, quads: &[Quad]) -> Vec<RgbImage> {
-    quads.iter().map(|q| crop_quad(img, q, REC_HEIGHT, REC_MAX_WIDTH)).collect()
+    quads
+        .iter()
+        .map(|q| crop_quad(img, q, REC_HEIGHT, REC_MAX_WIDTH))
+        .collect()
 }
 
 /// Reads every line of text on a page, in reading order, correcting a page turned upside down.
 /// Returns `NoText` when nothing legible is found.
-pub fn read_text(engine: &mut OcrEngine, image: &DynamicImage) -> Result<Vec<TextLine>, VisionError> {
+pub fn read_text(
+    engine: &mut OcrEngine,
+    image: &DynamicImage,
+) -> Result<Vec<TextLine>, VisionError> {
     let img = image.to_rgb8();
-    let mut quads: Vec<Quad> = detect(&mut engine.det, &img, PAGE_LIMITS)?.into_iter().map(|b| b.quad).collect();
+    let mut quads: Vec<Quad> = detect(&mut engine.det, &img, PAGE_LIMITS)?
+        .into_iter()
+        .map(|b| b.quad)
+        .collect();
     let mut crops = crops_for(&img, &quads);
     if engine.upside_down_share(&crops)? > 0.5 {
         quads = quads.iter().map(rotate_quad_180).collect();
@@ -180,7 +231,11 @@ pub fn read_text(engine: &mut OcrEngine, image: &DynamicImage) -> Result<Vec<Tex
         .into_iter()
         .zip(texts)
         .filter(|(_, (t, c))| *c >= DROP_SCORE && !t.trim().is_empty())
-        .map(|(quad, (text, confidence))| TextLine { text: text.trim().to_string(), confidence, quad })
+        .map(|(quad, (text, confidence))| TextLine {
+            text: text.trim().to_string(),
+            confidence,
+            quad,
+        })
         .collect();
     if lines.is_empty() {
         return Err(VisionError::NoText);
@@ -194,12 +249,18 @@ fn sort_reading_order(lines: &mut [TextLine]) {
     let Some(first) = lines.first() else { return };
     let q = first.quad;
     let (w, _) = quad_size(&q);
-    let u = [(q[1][0] - q[0][0]) / w.max(1e-3), (q[1][1] - q[0][1]) / w.max(1e-3)];
+    let u = [
+        (q[1][0] - q[0][0]) / w.max(1e-3),
+        (q[1][1] - q[0][1]) / w.max(1e-3),
+    ];
     let key = |l: &TextLine| {
         let c = centre(&l.quad);
         let (_, h) = quad_size(&l.quad);
         let down = -c[0] * u[1] + c[1] * u[0];
-        ((down / h.max(8.0)).round() as i64, c[0] * u[0] + c[1] * u[1])
+        (
+            (down / h.max(8.0)).round() as i64,
+            c[0] * u[0] + c[1] * u[1],
+        )
     };
     lines.sort_by(|a, b| {
         let (ka, kb) = (key(a), key(b));

@@ -35,7 +35,10 @@ pub struct MrzTiming {
 }
 
 /// MRZ characters are large and regular: a smaller detection scale than a full page suffices.
-const MRZ_LIMITS: DetLimits = DetLimits { min_side: 640, max_side: 1280 };
+const MRZ_LIMITS: DetLimits = DetLimits {
+    min_side: 640,
+    max_side: 1280,
+};
 /// A 30-character line is at least ~12 times longer than high; keep margin for tight boxes.
 const MIN_ASPECT: f32 = 8.0;
 const MAX_CANDIDATES: usize = 10;
@@ -47,16 +50,29 @@ const PAD_VARIANTS: [f32; 3] = [1.0, 1.2, 0.85];
 pub fn read_mrz(engine: &mut OcrEngine, image: &DynamicImage) -> Result<MrzRead, VisionError> {
     let t0 = Instant::now();
     let img = image.to_rgb8();
-    let boxes: Vec<Quad> = detect(&mut engine.det, &img, MRZ_LIMITS)?.into_iter().map(|b| b.quad).collect();
+    let boxes: Vec<Quad> = detect(&mut engine.det, &img, MRZ_LIMITS)?
+        .into_iter()
+        .map(|b| b.quad)
+        .collect();
     let detect_ms = ms(t0);
     if boxes.is_empty() {
         return Err(VisionError::NoText);
     }
     let all = candidates(join_lines(boxes));
-    let Some(&(longest, _)) = all.first() else { return Err(VisionError::NoMrz) };
+    let Some(&(longest, _)) = all.first() else {
+        return Err(VisionError::NoMrz);
+    };
     // First pass: only the longest lines (an MRZ's lines are the page's longest and equal).
-    let mut first: Vec<Quad> = all.iter().filter(|(w, _)| *w >= 0.8 * longest).take(4).map(|(_, q)| *q).collect();
-    let crops: Vec<RgbImage> = first.iter().map(|q| crop_quad(&img, q, REC_HEIGHT, REC_MAX_WIDTH)).collect();
+    let mut first: Vec<Quad> = all
+        .iter()
+        .filter(|(w, _)| *w >= 0.8 * longest)
+        .take(4)
+        .map(|(_, q)| *q)
+        .collect();
+    let crops: Vec<RgbImage> = first
+        .iter()
+        .map(|q| crop_quad(&img, q, REC_HEIGHT, REC_MAX_WIDTH))
+        .collect();
     let upside_down = engine.upside_down_share(&crops)? > 0.5;
     let t1 = Instant::now();
     let mut best = read_group(engine, &img, &mut first, upside_down, &PAD_VARIANTS[..1])?;
@@ -75,7 +91,11 @@ pub fn read_mrz(engine: &mut OcrEngine, image: &DynamicImage) -> Result<MrzRead,
         lines: group.raw,
         confidence: group.confidence,
         upside_down,
-        timing: MrzTiming { detect_ms, recognise_ms, total_ms: ms(t0) },
+        timing: MrzTiming {
+            detect_ms,
+            recognise_ms,
+            total_ms: ms(t0),
+        },
     })
 }
 
@@ -85,19 +105,33 @@ fn score(g: &Group) -> usize {
 
 /// Recognises `lines` (turned if upside down, sorted top to bottom) with each crop padding in
 /// turn until a group parses with every check digit valid.
-fn read_group(engine: &mut OcrEngine, img: &RgbImage, lines: &mut Vec<Quad>, upside_down: bool, pads: &[f32]) -> Result<Option<Group>, VisionError> {
+fn read_group(
+    engine: &mut OcrEngine,
+    img: &RgbImage,
+    lines: &mut Vec<Quad>,
+    upside_down: bool,
+    pads: &[f32],
+) -> Result<Option<Group>, VisionError> {
     if upside_down {
         *lines = lines.iter().map(rotate_quad_180).collect();
     }
-    let Some(&reference) = lines.first() else { return Ok(None) };
+    let Some(&reference) = lines.first() else {
+        return Ok(None);
+    };
     lines.sort_by(|a, b| down(a, &reference).total_cmp(&down(b, &reference)));
     let mut reads: Vec<Vec<(String, f32)>> = Vec::new();
     let mut best = None;
     for &pad in pads {
-        let crops: Vec<RgbImage> = lines.iter().map(|q| crop_quad(img, &pad_quad(q, pad), REC_HEIGHT, REC_MAX_WIDTH)).collect();
+        let crops: Vec<RgbImage> = lines
+            .iter()
+            .map(|q| crop_quad(img, &pad_quad(q, pad), REC_HEIGHT, REC_MAX_WIDTH))
+            .collect();
         reads.push(engine.recognise_crops(&crops)?);
         best = best_group(&reads);
-        if best.as_ref().is_some_and(|g: &Group| g.mrz.all_checks_valid()) {
+        if best
+            .as_ref()
+            .is_some_and(|g: &Group| g.mrz.all_checks_valid())
+        {
             break;
         }
     }
@@ -116,9 +150,16 @@ struct Group {
 
 /// Normalised text if the line looks like MRZ: long, and almost only `A-Z 0-9 <`.
 fn mrz_like(text: &str) -> Option<String> {
-    let t: String = text.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_uppercase).collect();
+    let t: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect();
     let n = t.chars().count();
-    let good = t.chars().filter(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '<').count();
+    let good = t
+        .chars()
+        .filter(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '<')
+        .count();
     (n >= 20 && good * 100 >= n * 85).then_some(t)
 }
 
@@ -133,7 +174,13 @@ fn best_group(reads: &[Vec<(String, f32)>]) -> Option<Group> {
             // Variants per line that look like MRZ at all.
             let options: Vec<Vec<(String, f32)>> = idx
                 .iter()
-                .map(|&i| reads.iter().filter_map(|r| r.get(i)).filter_map(|(t, c)| mrz_like(t).map(|t| (t, *c))).collect())
+                .map(|&i| {
+                    reads
+                        .iter()
+                        .filter_map(|r| r.get(i))
+                        .filter_map(|(t, c)| mrz_like(t).map(|t| (t, *c)))
+                        .collect()
+                })
                 .collect();
             if options.iter().any(Vec::is_empty) {
                 continue;
@@ -141,12 +188,23 @@ fn best_group(reads: &[Vec<(String, f32)>]) -> Option<Group> {
             for combo in combinations(&options) {
                 let texts: Vec<&str> = combo.iter().map(|(t, _)| t.as_str()).collect();
                 let Ok(mrz) = parse_mrz(&texts) else { continue };
-                let valid = mrz.checks.iter().filter(|c| c.valid).count() * 2 + usize::from(mrz.all_checks_valid()) * 10;
-                let better = best.as_ref().is_none_or(|(v, s, _)| (valid, start) > (*v, *s));
+                let valid = mrz.checks.iter().filter(|c| c.valid).count() * 2
+                    + usize::from(mrz.all_checks_valid()) * 10;
+                let better = best
+                    .as_ref()
+                    .is_none_or(|(v, s, _)| (valid, start) > (*v, *s));
                 if better {
                     let confidence = combo.iter().map(|(_, c)| c).sum::<f32>() / combo.len() as f32;
                     let raw = combo.iter().map(|(t, _)| t.clone()).collect();
-                    best = Some((valid, start, Group { mrz, raw, confidence }));
+                    best = Some((
+                        valid,
+                        start,
+                        Group {
+                            mrz,
+                            raw,
+                            confidence,
+                        },
+                    ));
                 }
             }
         }
@@ -180,7 +238,10 @@ fn combinations(options: &[Vec<(String, f32)>]) -> Vec<Vec<(String, f32)>> {
 
 fn axis(q: &Quad) -> [f32; 2] {
     let (w, _) = quad_size(q);
-    [(q[1][0] - q[0][0]) / w.max(1e-3), (q[1][1] - q[0][1]) / w.max(1e-3)]
+    [
+        (q[1][0] - q[0][0]) / w.max(1e-3),
+        (q[1][1] - q[0][1]) / w.max(1e-3),
+    ]
 }
 
 /// Position of `q` along the "down" direction of `reference`.
@@ -197,7 +258,8 @@ fn join_lines(mut quads: Vec<Quad>) -> Vec<Quad> {
         'outer: for i in 0..quads.len() {
             for j in i + 1..quads.len() {
                 if same_line(&quads[i], &quads[j]) {
-                    let pts: Vec<[f32; 2]> = quads[i].iter().chain(quads[j].iter()).copied().collect();
+                    let pts: Vec<[f32; 2]> =
+                        quads[i].iter().chain(quads[j].iter()).copied().collect();
                     if let Some(r) = min_area_rect(&convex_hull(&pts)) {
                         quads[i] = r.quad();
                         quads.swap_remove(j);
@@ -243,5 +305,10 @@ fn pad_quad(q: &Quad, k: f32) -> Quad {
     let mid = |a: [f32; 2], b: [f32; 2]| [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
     let scale = |m: [f32; 2], p: [f32; 2]| [m[0] + (p[0] - m[0]) * k, m[1] + (p[1] - m[1]) * k];
     let (ml, mr) = (mid(q[0], q[3]), mid(q[1], q[2]));
-    [scale(ml, q[0]), scale(mr, q[1]), scale(mr, q[2]), scale(ml, q[3])]
+    [
+        scale(ml, q[0]),
+        scale(mr, q[1]),
+        scale(mr, q[2]),
+        scale(ml, q[3]),
+    ]
 }

@@ -34,20 +34,37 @@ fn to_tensor(crops: &[&RgbImage], width: u32, height: u32) -> Result<Tensor<f32>
 }
 
 /// Recognises a batch of line crops (each `REC_HEIGHT` high); returns (text, confidence) each.
-pub(super) fn recognise(session: &mut Session, dict: &[String], crops: &[&RgbImage]) -> Result<Vec<(String, f32)>, VisionError> {
+pub(super) fn recognise(
+    session: &mut Session,
+    dict: &[String],
+    crops: &[&RgbImage],
+) -> Result<Vec<(String, f32)>, VisionError> {
     if crops.is_empty() {
         return Ok(Vec::new());
     }
-    let width = crops.iter().map(|c| c.width()).max().unwrap_or(0).clamp(REC_MIN_WIDTH, REC_MAX_WIDTH);
+    let width = crops
+        .iter()
+        .map(|c| c.width())
+        .max()
+        .unwrap_or(0)
+        .clamp(REC_MIN_WIDTH, REC_MAX_WIDTH);
     let tensor = to_tensor(crops, width, REC_HEIGHT)?;
     let outputs = session.run(ort::inputs![tensor]).map_err(ort_err)?;
     let (shape, probs) = outputs[0].try_extract_tensor::<f32>().map_err(ort_err)?;
     if shape.len() != 3 {
-        return Err(VisionError::Internal(format!("recogniser output shape {shape:?}")));
+        return Err(VisionError::Internal(format!(
+            "recogniser output shape {shape:?}"
+        )));
     }
     let (steps, classes) = (shape[1] as usize, shape[2] as usize);
     Ok((0..crops.len())
-        .map(|n| ctc_decode(&probs[n * steps * classes..(n + 1) * steps * classes], classes, dict))
+        .map(|n| {
+            ctc_decode(
+                &probs[n * steps * classes..(n + 1) * steps * classes],
+                classes,
+                dict,
+            )
+        })
         .collect())
 }
 
@@ -58,10 +75,11 @@ pub(super) fn ctc_decode(probs: &[f32], classes: usize, dict: &[String]) -> (Str
     let (mut sum, mut n) = (0f32, 0usize);
     let mut prev = 0usize;
     for step in probs.chunks_exact(classes.max(1)) {
-        let (best, p) = step
-            .iter()
-            .enumerate()
-            .fold((0usize, f32::MIN), |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc });
+        let (best, p) =
+            step.iter().enumerate().fold(
+                (0usize, f32::MIN),
+                |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc },
+            );
         if best != 0 && best != prev {
             match dict.get(best - 1) {
                 Some(s) => text.push_str(s),
@@ -76,7 +94,11 @@ pub(super) fn ctc_decode(probs: &[f32], classes: usize, dict: &[String]) -> (Str
 }
 
 /// Probability that each crop is upside down, from the text-line orientation classifier.
-pub(super) fn upside_down(session: &mut Session, input: (u32, u32), crops: &[&RgbImage]) -> Result<Vec<f32>, VisionError> {
+pub(super) fn upside_down(
+    session: &mut Session,
+    input: (u32, u32),
+    crops: &[&RgbImage],
+) -> Result<Vec<f32>, VisionError> {
     if crops.is_empty() {
         return Ok(Vec::new());
     }
@@ -95,9 +117,15 @@ pub(super) fn upside_down(session: &mut Session, input: (u32, u32), crops: &[&Rg
     let (shape, probs) = outputs[0].try_extract_tensor::<f32>().map_err(ort_err)?;
     let labels = shape.get(1).copied().unwrap_or(0) as usize;
     if labels < 2 || probs.len() < crops.len() * labels {
-        return Err(VisionError::Internal(format!("orientation output shape {shape:?}")));
+        return Err(VisionError::Internal(format!(
+            "orientation output shape {shape:?}"
+        )));
     }
-    Ok(probs.chunks_exact(labels).take(crops.len()).map(|p| p[1]).collect())
+    Ok(probs
+        .chunks_exact(labels)
+        .take(crops.len())
+        .map(|p| p[1])
+        .collect())
 }
 
 #[cfg(test)]
@@ -113,7 +141,10 @@ mod tests {
             v[c] = 0.9;
             v
         };
-        let probs: Vec<f32> = [2, 2, 0, 1, 0, 1, 1, 3, 2].iter().flat_map(|&c| step(c)).collect();
+        let probs: Vec<f32> = [2, 2, 0, 1, 0, 1, 1, 3, 2]
+            .iter()
+            .flat_map(|&c| step(c))
+            .collect();
         let (text, conf) = ctc_decode(&probs, 4, &dict);
         assert_eq!(text, "A<< A");
         assert!((conf - 0.9).abs() < 1e-6);
