@@ -204,13 +204,35 @@ fn match_label(folded: &[String], i: usize, at_start: bool) -> Option<(Label, us
                 while folded.get(i + n).is_some_and(String::is_empty) {
                     n += 1;
                 }
-                if folded.get(i + n)? != want {
+                if !close(folded.get(i + n)?, want) {
                     return None;
                 }
                 n += 1;
             }
             Some((*label, n))
         })
+}
+
+/// Equal, or for words of five letters or more, one OCR slip apart (`NASClMENTO`).
+fn close(got: &str, want: &str) -> bool {
+    if got == want {
+        return true;
+    }
+    if want.len() < 5 || got.len().abs_diff(want.len()) > 1 {
+        return false;
+    }
+    let (a, b) = (got.as_bytes(), want.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()] <= 1
 }
 
 #[cfg(test)]
@@ -249,6 +271,8 @@ mod tests {
         assert_eq!(s[0].label, Some(Label::Field(FieldKind::DocumentNumber)));
         let s = segments(&item("1ª HABILITAÇÃO"));
         assert_eq!(s[0].label, Some(Label::Field(FieldKind::FirstLicenseDate)));
+        let s = segments(&item("DATA NASClMENTO"));
+        assert_eq!(s[0].label, Some(Label::Field(FieldKind::BirthDate)));
         // a short label word inside a value is a value
         let s = segments(&item("MARIA NOME LOCAL"));
         assert_eq!(s.len(), 1);

@@ -80,7 +80,7 @@ pub(crate) fn date(raw: &str) -> Option<Normalised> {
 
 fn days_in_month(y: u32, m: u32) -> u32 {
     match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -152,7 +152,8 @@ pub(crate) fn rg_parts(raw: &str) -> Option<RgParts> {
     let mut corrected = false;
     while let Some(t) = tokens.peek() {
         let looks_numeric = t.chars().filter(char::is_ascii_digit).count() * 2 >= t.len();
-        if !looks_numeric && !(number.len() >= 7 && *t == "X") {
+        let check_letter = number.len() >= 7 && *t == "X";
+        if !(looks_numeric || check_letter) {
             break;
         }
         let (f, c) = fix_digits(t.trim_end_matches('X'));

@@ -71,7 +71,7 @@ fn walk(
         };
         match stream.dict.get(b"Subtype").and_then(Object::as_name) {
             Ok(b"Image") => {
-                if let Some(img) = decode(stream, limits)? {
+                if let Some(img) = decode(doc, stream, limits)? {
                     out.push(img);
                 }
             }
@@ -97,7 +97,11 @@ fn int(dict: &Dictionary, key: &[u8]) -> Option<i64> {
     dict.get(key).ok()?.as_i64().ok()
 }
 
-fn decode(stream: &Stream, limits: &PdfLimits) -> Result<Option<PageImage>, VisionError> {
+fn decode(
+    doc: &Document,
+    stream: &Stream,
+    limits: &PdfLimits,
+) -> Result<Option<PageImage>, VisionError> {
     let d = &stream.dict;
     let (Some(w), Some(h)) = (int(d, b"Width"), int(d, b"Height")) else {
         return Ok(None);
@@ -134,7 +138,7 @@ fn decode(stream: &Stream, limits: &PdfLimits) -> Result<Option<PageImage>, Visi
             let data = stream
                 .decompressed_content_with_limit(max)
                 .map_err(|e| map_lopdf(e, max))?;
-            raw_samples(d, w, h, &data)
+            raw_samples(doc, d, w, h, &data)
         }
     };
     Ok(image.map(|image| PageImage {
@@ -154,11 +158,21 @@ fn decode_jpeg(bytes: &[u8], limits: &PdfLimits) -> Option<DynamicImage> {
 }
 
 /// Uncompressed samples: 8-bit gray, RGB or CMYK, or 1-bit gray / image masks.
-fn raw_samples(d: &Dictionary, w: u32, h: u32, data: &[u8]) -> Option<DynamicImage> {
+fn raw_samples(
+    doc: &Document,
+    d: &Dictionary,
+    w: u32,
+    h: u32,
+    data: &[u8],
+) -> Option<DynamicImage> {
     let bpc = int(d, b"BitsPerComponent").unwrap_or(1);
     let mask = matches!(d.get(b"ImageMask"), Ok(Object::Boolean(true)));
-    let comps = if mask { 1 } else { components(d)? };
-    let invert = matches!(d.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(|o| o.as_float().ok()) == Some(1.0));
+    let comps = if mask { 1 } else { components(doc, d)? };
+    let decode_first = match d.get(b"Decode") {
+        Ok(Object::Array(a)) => a.first().and_then(|o| o.as_float().ok()),
+        _ => None,
+    };
+    let invert = decode_first == Some(1.0);
     let (wu, hu) = (w as usize, h as usize);
     match (bpc, comps) {
         (8, 1) => {
@@ -200,19 +214,23 @@ fn raw_samples(d: &Dictionary, w: u32, h: u32, data: &[u8]) -> Option<DynamicIma
     }
 }
 
-fn components(d: &Dictionary) -> Option<usize> {
-    match d.get(b"ColorSpace").ok()? {
+fn components(doc: &Document, d: &Dictionary) -> Option<usize> {
+    let cs = doc.dereference(d.get(b"ColorSpace").ok()?).ok()?.1;
+    match cs {
         Object::Name(n) => match n.as_slice() {
             b"DeviceGray" | b"CalGray" | b"G" => Some(1),
             b"DeviceRGB" | b"CalRGB" | b"RGB" => Some(3),
             b"DeviceCMYK" | b"CMYK" => Some(4),
             _ => None,
         },
-        // [/ICCBased <stream>] carries /N in the stream, which needs the document; CNH
-        // images use device spaces, so only the common N guesses by name are taken here.
         Object::Array(a) => match a.first()?.as_name().ok()? {
             b"CalGray" => Some(1),
             b"CalRGB" => Some(3),
+            // [/ICCBased <stream>]: the stream's /N says how many components
+            b"ICCBased" => {
+                let profile = doc.dereference(a.get(1)?).ok()?.1.as_stream().ok()?;
+                usize::try_from(int(&profile.dict, b"N")?).ok()
+            }
             _ => None,
         },
         _ => None,

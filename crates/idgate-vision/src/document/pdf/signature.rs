@@ -101,7 +101,7 @@ fn verify(
             CertificateChoices::Other(_) => None,
         })
         .collect();
-    let signed = signed_message(si, &digest, der)?;
+    let signed = signed_message(si, &digest)?;
     let sig = si.signature.as_bytes();
     // the certificate named by the signer identifier first, then any other that verifies
     let mut order: Vec<&Certificate> = certs.iter().filter(|c| names(si, c)).collect();
@@ -121,7 +121,7 @@ fn verify(
 
 /// What the signer signed: the DER of the signed attributes (after checking their
 /// messageDigest), or the document digest itself when there are none.
-fn signed_message(si: &SignerInfo, digest: &[u8], cms_der: &[u8]) -> Result<Vec<u8>, String> {
+fn signed_message(si: &SignerInfo, digest: &[u8]) -> Result<Vec<u8>, String> {
     let Some(attrs) = &si.signed_attrs else {
         return Ok(digest.to_vec());
     };
@@ -134,16 +134,9 @@ fn signed_message(si: &SignerInfo, digest: &[u8], cms_der: &[u8]) -> Result<Vec<
     if md.as_bytes() != digest {
         return Err("the document was changed after signing (digest mismatch)".into());
     }
-    let mut set = attrs.to_der().map_err(|e| e.to_string())?;
-    // Prefer the signer's own bytes: the same attributes tagged [0] inside the CMS.
-    if let Some(first) = set.first_mut() {
-        *first = 0xA0;
-        let found = super::find(cms_der, &set).is_some();
-        set[0] = 0x31;
-        if !found {
-            tracing::debug!("signed attributes re-encoded differently from the signer's");
-        }
-    }
+    // DER re-encoding of the SET OF is canonical (sorted), which is what conforming signers
+    // sign; a signer that signed a non-canonical encoding fails here as "does not verify".
+    let set = attrs.to_der().map_err(|e| e.to_string())?;
     Ok(set)
 }
 
