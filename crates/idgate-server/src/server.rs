@@ -76,6 +76,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
     } else {
         None
     };
+    let login = crate::app::login_runtime::LoginRuntime::load(&store, &keys, clock.now_ms()).await?;
     let state = AppState(Arc::new(Inner {
         store,
         cfg,
@@ -85,6 +86,8 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         outbox_wake: Notify::new(),
         ready: AtomicBool::new(false),
         metrics: Metrics::default(),
+        key_cache: Default::default(),
+        login,
     }));
     let (tx, rx) = watch::channel(false);
     let app = crate::http::app(state.clone());
@@ -101,6 +104,9 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         }
     });
     let hooks = tokio::spawn(crate::jobs::webhooks::run(state.clone(), rx.clone()));
+    let login_jobs = tokio::spawn(crate::jobs::login::run(state.clone(), rx.clone()));
+    let db_url = state.cfg.database_url();
+    let listen = tokio::spawn(crate::app::login_runtime::listen(state.clone(), db_url, rx.clone()));
     let sweeper = tokio::spawn(crate::jobs::sweeper::run(state.clone(), rx));
     state.ready.store(true, Ordering::Relaxed);
     tracing::info!(%addr, public = %state.public_base, backend = ?state.store.backend(), "idgate listening");
@@ -109,7 +115,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         state,
         dev_api_key,
         shutdown: tx,
-        tasks: vec![http, hooks, sweeper],
+        tasks: vec![http, hooks, sweeper, login_jobs, listen],
     })
 }
 

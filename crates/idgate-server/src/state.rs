@@ -24,6 +24,10 @@ pub struct Inner {
     pub outbox_wake: Notify,
     pub ready: AtomicBool,
     pub metrics: Metrics,
+    /// Recently verified API keys (see [`crate::app::keycache`]).
+    pub key_cache: crate::app::keycache::KeyCache,
+    /// Login signing keys, VAPID key, real-time hub and job wake-up.
+    pub login: crate::app::login_runtime::LoginRuntime,
 }
 
 impl std::ops::Deref for AppState {

@@ -10,8 +10,9 @@ use crate::error::{Result, StoreError};
 use crate::rows::{NewEvent, SessionRow};
 use crate::sessions::{Created, COLS};
 
-/// Most creates one transaction takes (16 binds each: well under SQLite's and PostgreSQL's limits).
-const MAX_BATCH: usize = 64;
+/// Most creates one transaction takes. SQLite looks bound parameters up by name in a linear
+/// list, so binding costs grow with the square of the batch: 32 (512 binds) keeps that small.
+const MAX_BATCH: usize = 32;
 /// Queued creates per writer before callers wait for room.
 const QUEUE: usize = 1024;
 

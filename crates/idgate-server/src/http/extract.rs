@@ -64,8 +64,8 @@ impl<F: AuthForms, const P: u32> FromRequestParts<AppState> for Authed<F, P> {
     }
 }
 
-/// Looks the key up by its public prefix and compares the secret's hash in constant time. An
-/// unknown prefix still pays for a hash and a comparison.
+/// Looks the key up by its public prefix (through the short-lived key cache) and compares the
+/// secret's hash in constant time. An unknown prefix still pays for a hash and a comparison.
 pub async fn authenticate(state: &AppState, key: &str) -> Result<Tenant, ApiError> {
     let mut parts = key.splitn(3, '_');
     let (Some("idg"), Some(prefix), Some(secret)) = (parts.next(), parts.next(), parts.next())
@@ -73,12 +73,24 @@ pub async fn authenticate(state: &AppState, key: &str) -> Result<Tenant, ApiErro
         return Err(ApiError::unauthenticated());
     };
     let presented = hash_secret(secret);
+    let now = state.now();
+    if let Some((stored, tenant)) = state.key_cache.get(prefix, now) {
+        if ct_eq(&stored, &presented) {
+            return Ok(tenant);
+        }
+        return Err(ApiError::unauthenticated());
+    }
     match state.store.api_key_by_prefix(prefix).await {
-        Ok((row, tenant)) if ct_eq(&row.secret_hash, &presented) => Tenant::from_row(tenant)
-            .map_err(|e| {
+        Ok((row, tenant)) if ct_eq(&row.secret_hash, &presented) => {
+            let tenant = Tenant::from_row(tenant).map_err(|e| {
                 tracing::error!(error = %e, "tenant row unreadable");
                 ApiError::internal()
-            }),
+            })?;
+            state
+                .key_cache
+                .put(prefix, row.secret_hash, tenant.clone(), now);
+            Ok(tenant)
+        }
         Ok(_) | Err(idgate_store::StoreError::NotFound) => {
             let _ = ct_eq(&presented, &hash_secret("idgate-dummy"));
             Err(ApiError::unauthenticated())
