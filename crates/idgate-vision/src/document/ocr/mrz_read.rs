@@ -59,29 +59,43 @@ pub fn read_mrz(engine: &mut OcrEngine, image: &DynamicImage) -> Result<MrzRead,
         return Err(VisionError::NoText);
     }
     let all = candidates(join_lines(boxes));
-    let Some(&(longest, _)) = all.first() else {
+    if all.is_empty() {
         return Err(VisionError::NoMrz);
-    };
-    // First pass: only the longest lines (an MRZ's lines are the page's longest and equal).
-    let mut first: Vec<Quad> = all
-        .iter()
-        .filter(|(w, _)| *w >= 0.8 * longest)
+    }
+    // Passes, cheapest first: the page's longest lines (passports), the largest set of equal
+    // lines (ID cards), then every long thin line with looser and tighter crops.
+    let longest: Vec<usize> = (0..all.len())
+        .filter(|&i| all[i].0 >= 0.8 * all[0].0)
         .take(4)
-        .map(|(_, q)| *q)
         .collect();
-    let crops: Vec<RgbImage> = first
+    let equal = equal_lines(&all);
+    let mut probe: Vec<usize> = longest.clone();
+    probe.extend(equal.iter().filter(|i| !longest.contains(i)));
+    let crops: Vec<RgbImage> = probe
         .iter()
-        .map(|q| crop_quad(&img, q, REC_HEIGHT, REC_MAX_WIDTH))
+        .map(|&i| crop_quad(&img, &all[i].1, REC_HEIGHT, REC_MAX_WIDTH))
         .collect();
     let upside_down = engine.upside_down_share(&crops)? > 0.5;
+    let mut quads: Vec<Quad> = all.iter().map(|(_, q)| *q).collect();
+    if upside_down {
+        quads = quads.iter().map(rotate_quad_180).collect();
+    }
     let t1 = Instant::now();
-    let mut best = read_group(engine, &img, &mut first, upside_down, &PAD_VARIANTS[..1])?;
-    if !best.as_ref().is_some_and(|g| g.mrz.all_checks_valid()) {
-        // Second pass: every long thin line, and looser and tighter crops.
-        let mut lines: Vec<Quad> = all.iter().map(|(_, q)| *q).collect();
-        let second = read_group(engine, &img, &mut lines, upside_down, &PAD_VARIANTS)?;
-        if second.as_ref().map(score) > best.as_ref().map(score) {
-            best = second;
+    let everything: Vec<usize> = (0..all.len()).collect();
+    let passes: [(&[usize], &[f32]); 3] = [
+        (&longest, &PAD_VARIANTS[..1]),
+        (&equal, &PAD_VARIANTS[..1]),
+        (&everything, &PAD_VARIANTS),
+    ];
+    let mut cache = ReadCache::new();
+    let mut best: Option<Group> = None;
+    for (lines, pads) in passes {
+        let group = read_group(engine, &img, &quads, lines, pads, &mut cache)?;
+        if group.as_ref().map(score) > best.as_ref().map(score) {
+            best = group;
+        }
+        if best.as_ref().is_some_and(|g| g.mrz.all_checks_valid()) {
+            break;
         }
     }
     let recognise_ms = ms(t1);
@@ -103,30 +117,47 @@ fn score(g: &Group) -> usize {
     g.mrz.checks.iter().filter(|c| c.valid).count()
 }
 
-/// Recognises `lines` (turned if upside down, sorted top to bottom) with each crop padding in
-/// turn until a group parses with every check digit valid.
+/// Recognised text per (line, crop padding), so later passes do not read a line twice.
+type ReadCache = std::collections::HashMap<(usize, u32), (String, f32)>;
+
+/// Recognises the `lines` (indices into `quads`), sorted top to bottom, with each crop padding
+/// in turn until a group parses with every check digit valid.
 fn read_group(
     engine: &mut OcrEngine,
     img: &RgbImage,
-    lines: &mut Vec<Quad>,
-    upside_down: bool,
+    quads: &[Quad],
+    lines: &[usize],
     pads: &[f32],
+    cache: &mut ReadCache,
 ) -> Result<Option<Group>, VisionError> {
-    if upside_down {
-        *lines = lines.iter().map(rotate_quad_180).collect();
-    }
-    let Some(&reference) = lines.first() else {
+    let Some(&first) = lines.first() else {
         return Ok(None);
     };
-    lines.sort_by(|a, b| down(a, &reference).total_cmp(&down(b, &reference)));
+    let reference = quads[first];
+    let mut order = lines.to_vec();
+    order.sort_by(|&a, &b| down(&quads[a], &reference).total_cmp(&down(&quads[b], &reference)));
     let mut reads: Vec<Vec<(String, f32)>> = Vec::new();
     let mut best = None;
     for &pad in pads {
-        let crops: Vec<RgbImage> = lines
+        let key = |i: usize| (i, pad.to_bits());
+        let todo: Vec<usize> = order
             .iter()
-            .map(|q| crop_quad(img, &pad_quad(q, pad), REC_HEIGHT, REC_MAX_WIDTH))
+            .copied()
+            .filter(|&i| !cache.contains_key(&key(i)))
             .collect();
-        reads.push(engine.recognise_crops(&crops)?);
+        let crops: Vec<RgbImage> = todo
+            .iter()
+            .map(|&i| crop_quad(img, &pad_quad(&quads[i], pad), REC_HEIGHT, REC_MAX_WIDTH))
+            .collect();
+        for (&i, read) in todo.iter().zip(engine.recognise_crops(&crops)?) {
+            cache.insert(key(i), read);
+        }
+        reads.push(
+            order
+                .iter()
+                .filter_map(|&i| cache.get(&key(i)).cloned())
+                .collect(),
+        );
         best = best_group(&reads);
         if best
             .as_ref()
@@ -298,6 +329,26 @@ fn candidates(quads: Vec<Quad>) -> Vec<(f32, Quad)> {
     c.sort_by(|a, b| b.0.total_cmp(&a.0));
     c.truncate(MAX_CANDIDATES);
     c
+}
+
+/// First guess at the zone: the largest set of lines of equal length and height (an MRZ's
+/// lines are printed in one monospace font to one width), the longest such set on ties.
+fn equal_lines(all: &[(f32, Quad)]) -> Vec<usize> {
+    let similar = |a: &(f32, Quad), b: &(f32, Quad)| {
+        let (ha, hb) = (quad_size(&a.1).1, quad_size(&b.1).1);
+        (a.0 - b.0).abs() <= 0.08 * a.0.max(b.0) && ha.max(hb) <= 1.4 * ha.min(hb)
+    };
+    let mut best: Vec<usize> = Vec::new();
+    for a in all {
+        let set: Vec<usize> = (0..all.len())
+            .filter(|&j| similar(a, &all[j]))
+            .take(4)
+            .collect();
+        if set.len() > best.len() {
+            best = set;
+        }
+    }
+    best
 }
 
 /// The quad with its height scaled by `k` about its centre line.
