@@ -51,7 +51,10 @@ fn signed_pdf_fields_qr_and_trusted_signature() {
             chain,
             trusted,
             covers_whole_file,
+            signer_not_before,
+            signer_not_after,
         } => {
+            assert!(signer_not_before < signer_not_after);
             assert!(signer.contains("SPIKE TEST SIGNER"), "{signer}");
             assert_eq!(chain.len(), 1);
             assert!(*trusted);
@@ -86,6 +89,32 @@ fn a_flipped_byte_in_the_signed_range_is_invalid() {
     let read = read_cnh_pdf(&pdf, &cert_root(), &PdfLimits::default()).expect("still parses");
     match read.signature {
         SignatureStatus::Invalid { reason } => assert!(reason.contains("digest"), "{reason}"),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_changed_signature_value_is_invalid() {
+    let mut pdf = testdata("cnh_digital_synth_signed.pdf");
+    // the RSA signature is the last thing in the CMS, just before the zero padding of /Contents
+    let start = find(&pdf, b"/Contents <").expect("signature contents") + 11;
+    let end = start
+        + pdf[start..]
+            .iter()
+            .position(|&b| b == b'>')
+            .expect("end of hex");
+    let last = start
+        + pdf[start..end]
+            .iter()
+            .rposition(|&b| b != b'0')
+            .expect("signature");
+    let at = last - 20;
+    pdf[at] = if pdf[at] == b'0' { b'1' } else { b'0' };
+    let read = read_cnh_pdf(&pdf, &cert_root(), &PdfLimits::default()).expect("still parses");
+    match read.signature {
+        SignatureStatus::Invalid { reason } => {
+            assert!(reason.contains("does not verify"), "{reason}")
+        }
         other => panic!("expected invalid, got {other:?}"),
     }
 }

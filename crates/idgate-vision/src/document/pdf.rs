@@ -57,6 +57,10 @@ pub enum SignatureStatus {
         trusted: bool,
         /// The signed ranges cover the whole file (nothing was appended after signing).
         covers_whole_file: bool,
+        /// The signer certificate's validity window, Unix seconds; the caller checks it
+        /// against its clock (this crate has none).
+        signer_not_before: u64,
+        signer_not_after: u64,
     },
     /// A signature is present but does not hold; `reason` says why.
     Invalid { reason: String },

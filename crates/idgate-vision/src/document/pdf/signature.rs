@@ -111,11 +111,14 @@ fn verify(
         .find(|c| trust::verify(c, &si.signature_algorithm.oid, Some(hash), &signed, sig).is_ok())
         .ok_or("the signature does not verify with the signer's certificate")?;
     let (chain, trusted) = trust::chain(signer, &certs, roots);
+    let validity = &signer.tbs_certificate.validity;
     Ok(SignatureStatus::Valid {
         signer: signer.tbs_certificate.subject.to_string(),
         chain,
         trusted,
         covers_whole_file,
+        signer_not_before: validity.not_before.to_unix_duration().as_secs(),
+        signer_not_after: validity.not_after.to_unix_duration().as_secs(),
     })
 }
 
