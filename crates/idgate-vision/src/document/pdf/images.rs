@@ -237,10 +237,29 @@ fn components(doc: &Document, d: &Dictionary) -> Option<usize> {
     }
 }
 
+/// Longest side the QR search works on; larger images are scaled down first.
+const QR_MAX_SIDE: u32 = 2_000;
+
 /// The first QR code in the image, as text. A white margin is added first, since images cut
-/// tight around the code have no quiet zone.
+/// tight around the code have no quiet zone. The decoder is third-party code fed with
+/// untrusted pixels, so a panic inside it is caught and read as "no QR code".
 pub(super) fn read_qr(img: &PageImage) -> Option<String> {
-    let luma = img.image.to_luma8();
+    let mut luma = img.image.to_luma8();
+    if luma.width().max(luma.height()) > QR_MAX_SIDE {
+        let scale = f64::from(QR_MAX_SIDE) / f64::from(luma.width().max(luma.height()));
+        let w = ((f64::from(luma.width()) * scale) as u32).max(1);
+        let h = ((f64::from(luma.height()) * scale) as u32).max(1);
+        luma = image::imageops::resize(&luma, w, h, image::imageops::FilterType::Triangle);
+    }
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_qr(&luma))).unwrap_or_else(
+        |_| {
+            tracing::warn!("the QR decoder panicked on a PDF image");
+            None
+        },
+    )
+}
+
+fn decode_qr(luma: &GrayImage) -> Option<String> {
     let pad = (luma.width().max(luma.height()) / 10).max(8) as usize;
     let (w, h) = (luma.width() as usize, luma.height() as usize);
     let mut prepared =
