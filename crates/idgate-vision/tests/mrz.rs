@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use idgate_vision::document::mrz::{parse_mrz, read_mrz, CheckField, MrzFormat, MrzRead};
 use idgate_vision::document::ocr::{default_models_dir, OcrEngine};
-use image::DynamicImage;
+use image::RgbImage;
 
 fn testdata() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata");
@@ -29,12 +29,14 @@ fn engine() -> MutexGuard<'static, OcrEngine> {
         .unwrap_or_else(|p| p.into_inner())
 }
 
-fn open(rel: &str) -> DynamicImage {
+fn open(rel: &str) -> RgbImage {
     let path = testdata().join(rel);
-    image::open(&path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()))
+    image::open(&path)
+        .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()))
+        .to_rgb8()
 }
 
-fn read(img: &DynamicImage, name: &str) -> MrzRead {
+fn read(img: &RgbImage, name: &str) -> MrzRead {
     let r = read_mrz(&mut engine(), img).unwrap_or_else(|e| panic!("{name}: {e}"));
     eprintln!(
         "{name}: {:?} conf {:.3} detect {:.0} ms, recognise {:.0} ms, total {:.0} ms, raw {:?}",
@@ -136,17 +138,42 @@ fn brazil_cin_td1_clean_and_degraded() {
     }
 }
 
+/// `img` turned by `degrees` about its centre on a white canvas large enough to hold it.
+fn tilt(img: &RgbImage, degrees: f32) -> RgbImage {
+    let (s, c) = degrees.to_radians().sin_cos();
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    let (ow, oh) = (w * c.abs() + h * s.abs(), w * s.abs() + h * c.abs());
+    RgbImage::from_fn(ow as u32, oh as u32, |x, y| {
+        let (dx, dy) = (x as f32 - ow / 2.0, y as f32 - oh / 2.0);
+        let (sx, sy) = (dx * c + dy * s + w / 2.0, -dx * s + dy * c + h / 2.0);
+        if sx < 0.0 || sy < 0.0 || sx >= w - 1.0 || sy >= h - 1.0 {
+            return image::Rgb([255, 255, 255]);
+        }
+        *img.get_pixel(sx as u32, sy as u32)
+    })
+}
+
 #[test]
-fn upside_down_passport_is_turned_and_read() {
-    let img = open("documents/passport/icao_utopia_td3_passport.jpg").rotate180();
-    let r = read(&img, "icao td3 rotated 180");
-    assert!(r.upside_down, "rotation not detected");
+fn turned_and_tilted_passports_are_read() {
     let want = parse_mrz(&[
         "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
         "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
     ])
-    .expect("parse");
-    assert_exact(&r, &want.lines, "icao td3 rotated 180");
+    .expect("parse")
+    .lines;
+    let img = open("documents/passport/icao_utopia_td3_passport.jpg");
+    let cases = [
+        ("180", image::imageops::rotate180(&img), true),
+        ("90 clockwise", image::imageops::rotate90(&img), false),
+        ("90 anticlockwise", image::imageops::rotate270(&img), true),
+        ("tilted 7", tilt(&img, 7.0), false),
+        ("tilted -12", tilt(&img, -12.0), false),
+    ];
+    for (name, turned, upside_down) in cases {
+        let r = read(&turned, name);
+        assert_exact(&r, &want, name);
+        assert_eq!(r.upside_down, upside_down, "{name}: orientation");
+    }
 }
 
 #[test]

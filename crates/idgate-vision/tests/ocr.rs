@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use idgate_vision::document::ocr::{default_models_dir, read_text, OcrEngine, TextLine};
-use image::DynamicImage;
+use image::RgbImage;
 
 fn testdata() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata");
@@ -29,9 +29,11 @@ fn engine() -> MutexGuard<'static, OcrEngine> {
         .unwrap_or_else(|p| p.into_inner())
 }
 
-fn open(rel: &str) -> DynamicImage {
+fn open(rel: &str) -> RgbImage {
     let path = testdata().join(rel);
-    image::open(&path).unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()))
+    image::open(&path)
+        .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()))
+        .to_rgb8()
 }
 
 fn expected(key: &str) -> Vec<String> {
@@ -80,7 +82,7 @@ fn found(lines: &[TextLine], want: &[String], name: &str) -> usize {
     want.len() - missing.len()
 }
 
-fn read(name: &str, img: &DynamicImage) -> Vec<TextLine> {
+fn read(name: &str, img: &RgbImage) -> Vec<TextLine> {
     let t = std::time::Instant::now();
     let lines = read_text(&mut engine(), img).unwrap_or_else(|e| panic!("{name}: {e}"));
     eprintln!("{name}: {} lines in {:?}", lines.len(), t.elapsed());
@@ -145,7 +147,7 @@ fn upside_down_page_is_turned() {
     );
     let turned = read(
         "rg turned",
-        &open("documents/br_synthetic/rg_synth_clean.png").rotate180(),
+        &image::imageops::rotate180(&open("documents/br_synthetic/rg_synth_clean.png")),
     );
     let want = expected("rg_synth");
     assert_eq!(

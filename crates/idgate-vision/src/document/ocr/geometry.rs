@@ -99,10 +99,17 @@ impl RotRect {
         }
     }
 
-    /// Corners in reading order, with the long side as the reading direction (pointing right).
+    /// Corners in reading order, with the long side as the reading direction: rightwards for
+    /// lines nearer horizontal, downwards for lines nearer vertical (a page turned clockwise;
+    /// one turned the other way is then upside down, which the orientation model catches).
     pub fn quad(self) -> Quad {
         let mut u = self.axis;
-        if u[0] < 0.0 || (u[0] == 0.0 && u[1] < 0.0) {
+        let flip = if u[0].abs() >= u[1].abs() {
+            u[0] < 0.0
+        } else {
+            u[1] < 0.0
+        };
+        if flip {
             u = [-u[0], -u[1]];
         }
         let n = [-u[1], u[0]]; // points "down" in image coordinates when u points right

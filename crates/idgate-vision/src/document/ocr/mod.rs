@@ -10,7 +10,7 @@ mod recognize;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use image::{DynamicImage, RgbImage};
+use image::RgbImage;
 use ort::{environment::Environment, session::Session, value::ValueType};
 use serde::Serialize;
 
@@ -40,6 +40,12 @@ pub struct OcrEngine {
     cls_input: (u32, u32),
     dict: Vec<String>,
 }
+
+// The server keeps one engine per worker thread and moves it there.
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<OcrEngine>();
+};
 
 /// Lines whose mean character probability is below this are dropped (PaddleOCR's drop score).
 const DROP_SCORE: f32 = 0.5;
@@ -212,19 +218,15 @@ fn crops_for(img: &RgbImage, quads: &[Quad]) -> Vec<RgbImage> {
 
 /// Reads every line of text on a page, in reading order, correcting a page turned upside down.
 /// Returns `NoText` when nothing legible is found.
-pub fn read_text(
-    engine: &mut OcrEngine,
-    image: &DynamicImage,
-) -> Result<Vec<TextLine>, VisionError> {
-    let img = image.to_rgb8();
-    let mut quads: Vec<Quad> = detect(&mut engine.det, &img, PAGE_LIMITS)?
+pub fn read_text(engine: &mut OcrEngine, img: &RgbImage) -> Result<Vec<TextLine>, VisionError> {
+    let mut quads: Vec<Quad> = detect(&mut engine.det, img, PAGE_LIMITS)?
         .into_iter()
         .map(|b| b.quad)
         .collect();
-    let mut crops = crops_for(&img, &quads);
+    let mut crops = crops_for(img, &quads);
     if engine.upside_down_share(&crops)? > 0.5 {
         quads = quads.iter().map(rotate_quad_180).collect();
-        crops = crops_for(&img, &quads);
+        crops = crops_for(img, &quads);
     }
     let texts = engine.recognise_crops(&crops)?;
     let mut lines: Vec<TextLine> = quads

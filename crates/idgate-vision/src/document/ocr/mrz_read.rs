@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use image::{DynamicImage, RgbImage};
+use image::RgbImage;
 use serde::Serialize;
 
 use super::detect::{detect, DetLimits};
@@ -21,7 +21,8 @@ pub struct MrzRead {
     pub lines: Vec<String>,
     /// Mean character probability of those lines.
     pub confidence: f32,
-    /// The document was upside down in the image.
+    /// The text ran against the assumed direction: the page was upside down (or turned a
+    /// quarter anticlockwise) and was read turned.
     pub upside_down: bool,
     pub timing: MrzTiming,
 }
@@ -47,10 +48,9 @@ const PAD_VARIANTS: [f32; 3] = [1.0, 1.2, 0.85];
 
 /// Finds and reads the machine-readable zone of a document photo or scan.
 /// `NoText` when the image has no text lines; `NoMrz` when no zone parses.
-pub fn read_mrz(engine: &mut OcrEngine, image: &DynamicImage) -> Result<MrzRead, VisionError> {
+pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, VisionError> {
     let t0 = Instant::now();
-    let img = image.to_rgb8();
-    let boxes: Vec<Quad> = detect(&mut engine.det, &img, MRZ_LIMITS)?
+    let boxes: Vec<Quad> = detect(&mut engine.det, img, MRZ_LIMITS)?
         .into_iter()
         .map(|b| b.quad)
         .collect();
@@ -73,7 +73,7 @@ pub fn read_mrz(engine: &mut OcrEngine, image: &DynamicImage) -> Result<MrzRead,
     probe.extend(equal.iter().filter(|i| !longest.contains(i)));
     let crops: Vec<RgbImage> = probe
         .iter()
-        .map(|&i| crop_quad(&img, &all[i].1, REC_HEIGHT, REC_MAX_WIDTH))
+        .map(|&i| crop_quad(img, &all[i].1, REC_HEIGHT, REC_MAX_WIDTH))
         .collect();
     let upside_down = engine.upside_down_share(&crops)? > 0.5;
     let mut quads: Vec<Quad> = all.iter().map(|(_, q)| *q).collect();
@@ -90,7 +90,7 @@ pub fn read_mrz(engine: &mut OcrEngine, image: &DynamicImage) -> Result<MrzRead,
     let mut cache = ReadCache::new();
     let mut best: Option<Group> = None;
     for (lines, pads) in passes {
-        let group = read_group(engine, &img, &quads, lines, pads, &mut cache)?;
+        let group = read_group(engine, img, &quads, lines, pads, &mut cache)?;
         if group.as_ref().map(score) > best.as_ref().map(score) {
             best = group;
         }
@@ -240,7 +240,9 @@ fn best_group(reads: &[Vec<(String, f32)>]) -> Option<Group> {
             }
         }
     }
+    // Text that merely looks like MRZ (upper-case labels) validates no check digit.
     best.map(|(_, _, g)| g)
+        .filter(|g| g.mrz.checks.iter().any(|c| c.valid) && g.raw.iter().any(|l| l.contains('<')))
 }
 
 /// Cartesian product of per-line options (at most 3 lines x 3 variants).
