@@ -179,17 +179,19 @@ fn score(m: &Mrz) -> (usize, std::cmp::Reverse<usize>) {
     (valid, std::cmp::Reverse(m.corrections))
 }
 
+/// The format from the line count and the longest line (the data line is the most reliably
+/// complete; a names line may lose its trailing fillers).
 fn detect_format(lines: &[String]) -> Result<MrzFormat, MrzError> {
     let lens: Vec<usize> = lines.iter().map(String::len).collect();
-    let avg = lens.iter().sum::<usize>() as f32 / lens.len().max(1) as f32;
+    let longest = lens.iter().copied().max().unwrap_or(0) as f32;
     let format = match lines.len() {
         3 => MrzFormat::Td1,
-        2 if avg >= 40.0 => MrzFormat::Td3,
+        2 if longest >= 40.0 => MrzFormat::Td3,
         2 => MrzFormat::Td2,
         n => return Err(MrzError::LineCount(n)),
     };
     let width = format.width() as f32;
-    if (avg - width).abs() > width * 0.2 {
+    if (longest - width).abs() > width * 0.2 {
         return Err(MrzError::Layout(lens));
     }
     Ok(format)
@@ -293,6 +295,12 @@ mod tests {
         let m = parse_mrz(&noisy).expect("parse");
         assert_eq!(m.lines, TD3.to_vec());
         assert!(m.all_checks_valid() && m.corrections > 0);
+    }
+
+    #[test]
+    fn names_line_that_lost_its_fillers_is_padded() {
+        let m = parse_mrz(&["P<UTOERIKSSON<<ANNA<MARIA<<<", TD3[1]]).expect("parse");
+        assert_eq!((m.format, m.lines[0].as_str()), (MrzFormat::Td3, TD3[0]));
     }
 
     #[test]

@@ -37,8 +37,8 @@ pub struct MrzTiming {
 
 /// MRZ characters are large and regular: a smaller detection scale than a full page suffices.
 const MRZ_LIMITS: DetLimits = DetLimits {
-    min_side: 640,
-    max_side: 1280,
+    min_side: 512,
+    max_side: 960,
 };
 /// A 30-character line is at least ~12 times longer than high; keep margin for tight boxes.
 const MIN_ASPECT: f32 = 8.0;
@@ -62,44 +62,61 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
     if all.is_empty() {
         return Err(VisionError::NoMrz);
     }
-    // Passes, cheapest first: the page's longest lines (passports), the largest set of equal
-    // lines (ID cards), then every long thin line with looser and tighter crops.
+    // Passes, cheapest first: the block of equal stacked lines, the page's longest lines, then
+    // every long thin line with looser and tighter crops.
     let longest: Vec<usize> = (0..all.len())
         .filter(|&i| all[i].0 >= 0.8 * all[0].0)
         .take(4)
         .collect();
     let equal = equal_lines(&all);
-    let mut probe: Vec<usize> = longest.clone();
-    probe.extend(equal.iter().filter(|i| !longest.contains(i)));
+    let mut probe: Vec<usize> = (0..all.len().min(6)).collect();
+    let extra: Vec<usize> = equal
+        .iter()
+        .copied()
+        .filter(|i| !probe.contains(i))
+        .collect();
+    probe.extend(extra);
     let crops: Vec<RgbImage> = probe
         .iter()
         .map(|&i| crop_quad(img, &all[i].1, REC_HEIGHT, REC_MAX_WIDTH))
         .collect();
-    let upside_down = engine.upside_down_share(&crops)? > 0.5;
-    let mut quads: Vec<Quad> = all.iter().map(|(_, q)| *q).collect();
-    if upside_down {
-        quads = quads.iter().map(rotate_quad_180).collect();
-    }
+    // The orientation model's vote says which way to try first; the MRZ font under glare can
+    // fool it, so the other way is read too when the first finds no valid zone.
+    let guess = engine.upside_down_share(&crops)? > 0.5;
     let t1 = Instant::now();
     let everything: Vec<usize> = (0..all.len()).collect();
     let passes: [(&[usize], &[f32]); 3] = [
-        (&longest, &PAD_VARIANTS[..1]),
         (&equal, &PAD_VARIANTS[..1]),
+        (&longest, &PAD_VARIANTS[..1]),
         (&everything, &PAD_VARIANTS),
     ];
-    let mut cache = ReadCache::new();
-    let mut best: Option<Group> = None;
-    for (lines, pads) in passes {
-        let group = read_group(engine, img, &quads, lines, pads, &mut cache)?;
-        if group.as_ref().map(score) > best.as_ref().map(score) {
-            best = group;
+    let turned: Vec<Quad> = all.iter().map(|(_, q)| rotate_quad_180(q)).collect();
+    let upright: Vec<Quad> = all.iter().map(|(_, q)| *q).collect();
+    let quads = |upside_down: bool| if upside_down { &turned } else { &upright };
+    // Cheap passes both ways before the expensive pass.
+    let order = [
+        (guess, 0),
+        (guess, 1),
+        (!guess, 0),
+        (!guess, 1),
+        (guess, 2),
+        (!guess, 2),
+    ];
+    let mut caches = [ReadCache::new(), ReadCache::new()];
+    let mut best: Option<(Group, bool)> = None;
+    for (upside_down, pass) in order {
+        let (lines, pads) = passes[pass];
+        let cache = &mut caches[usize::from(upside_down)];
+        let group = read_group(engine, img, quads(upside_down), lines, pads, cache)?;
+        if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
+            best = group.map(|g| (g, upside_down));
         }
-        if best.as_ref().is_some_and(|g| g.mrz.all_checks_valid()) {
+        if best.as_ref().is_some_and(|(g, _)| g.mrz.all_checks_valid()) {
             break;
         }
     }
     let recognise_ms = ms(t1);
-    let group = best.ok_or(VisionError::NoMrz)?;
+    let (group, upside_down) = best.ok_or(VisionError::NoMrz)?;
     Ok(MrzRead {
         mrz: group.mrz,
         lines: group.raw,
@@ -310,13 +327,15 @@ fn same_line(a: &Quad, b: &Quad) -> bool {
     let ((wa, ha), (wb, hb)) = (quad_size(a), quad_size(b));
     let (ua, ub) = (axis(a), axis(b));
     let parallel = (ua[0] * ub[1] - ua[1] * ub[0]).abs() < 0.08 || wa < 2.0 * ha || wb < 2.0 * hb;
-    let similar = ha.max(hb) < 1.6 * ha.min(hb);
+    // Filler runs (`<<<<`) get lower boxes than letters.
+    let similar = ha.max(hb) < 2.2 * ha.min(hb);
     let (ca, cb) = (centre(a), centre(b));
     let d = [cb[0] - ca[0], cb[1] - ca[1]];
     let off_axis = (-d[0] * ua[1] + d[1] * ua[0]).abs();
     let along = (d[0] * ua[0] + d[1] * ua[1]).abs();
     let gap = along - (wa + wb) / 2.0;
-    parallel && similar && off_axis < 0.4 * ha && gap < 2.5 * ha
+    let h = ha.min(hb);
+    parallel && similar && off_axis < 0.5 * h && gap < 2.5 * ha.max(hb)
 }
 
 /// The longest thin boxes with their lengths, longest first.
@@ -333,20 +352,31 @@ fn candidates(quads: Vec<Quad>) -> Vec<(f32, Quad)> {
     c
 }
 
-/// First guess at the zone: the largest set of lines of equal length and height (an MRZ's
-/// lines are printed in one monospace font to one width), the longest such set on ties.
+/// First guess at the zone: a block of 2 or 3 stacked lines of equal length and height,
+/// aligned at both ends and a line or two apart (an MRZ is printed in one monospace font to
+/// one width), the block of longest lines winning.
 fn equal_lines(all: &[(f32, Quad)]) -> Vec<usize> {
-    let similar = |a: &(f32, Quad), b: &(f32, Quad)| {
+    let block_mates = |a: &(f32, Quad), b: &(f32, Quad)| {
         let (ha, hb) = (quad_size(&a.1).1, quad_size(&b.1).1);
-        (a.0 - b.0).abs() <= 0.08 * a.0.max(b.0) && ha.max(hb) <= 1.4 * ha.min(hb)
+        let (ca, cb) = (centre(&a.1), centre(&b.1));
+        let u = axis(&a.1);
+        let d = [cb[0] - ca[0], cb[1] - ca[1]];
+        let along = (d[0] * u[0] + d[1] * u[1]).abs();
+        let across = (-d[0] * u[1] + d[1] * u[0]).abs();
+        (a.0 - b.0).abs() <= 0.08 * a.0.max(b.0)
+            && ha.max(hb) <= 1.4 * ha.min(hb)
+            && along <= 0.1 * a.0
+            && across <= 2.5 * 3.0 * ha.max(hb)
     };
+    // Longer lines weigh more than more lines: label columns also come in equal stacks.
+    let weight = |set: &[usize]| set.iter().map(|&i| all[i].0 * all[i].0).sum::<f32>();
     let mut best: Vec<usize> = Vec::new();
     for a in all {
         let set: Vec<usize> = (0..all.len())
-            .filter(|&j| similar(a, &all[j]))
-            .take(4)
+            .filter(|&j| block_mates(a, &all[j]))
+            .take(3)
             .collect();
-        if set.len() > best.len() {
+        if set.len() >= 2 && weight(&set) > weight(&best) {
             best = set;
         }
     }

@@ -57,6 +57,9 @@ pub(super) fn recognise(
         )));
     }
     let (steps, classes) = (shape[1] as usize, shape[2] as usize);
+    if probs.len() < crops.len() * steps * classes {
+        return Err(VisionError::Internal("recogniser output is short".into()));
+    }
     Ok((0..crops.len())
         .map(|n| {
             ctc_decode(
