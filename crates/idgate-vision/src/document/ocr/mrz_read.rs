@@ -335,7 +335,7 @@ fn same_line(a: &Quad, b: &Quad) -> bool {
     let along = (d[0] * ua[0] + d[1] * ua[1]).abs();
     let gap = along - (wa + wb) / 2.0;
     let h = ha.min(hb);
-    parallel && similar && off_axis < 0.5 * h && gap < 2.5 * ha.max(hb)
+    parallel && similar && off_axis < 0.5 * h && gap < 4.0 * ha.max(hb)
 }
 
 /// The longest thin boxes with their lengths, longest first.
