@@ -5,14 +5,15 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::Store;
+use crate::db::{Backend, Store};
+use crate::dialect::in_order_params;
 use crate::error::{Result, StoreError};
 use crate::rows::{NewEvent, SessionRow};
 use crate::sessions::{Created, COLS};
 
-/// Most creates one transaction takes. SQLite looks bound parameters up by name in a linear
-/// list, so binding costs grow with the square of the batch: 32 (512 binds) keeps that small.
-const MAX_BATCH: usize = 32;
+/// Most creates one transaction takes (16 binds each; binds are positional on SQLite, see
+/// [`in_order_params`]).
+const MAX_BATCH: usize = 64;
 /// Queued creates per writer before callers wait for room.
 const QUEUE: usize = 1024;
 
@@ -96,6 +97,7 @@ impl Store {
         let sql = format!(
             "INSERT INTO sessions ({COLS}) VALUES {values} ON CONFLICT DO NOTHING RETURNING tenant_id, id, hash"
         );
+        let sql = in_order_params(self.backend, &sql);
         let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
         for j in jobs {
             let s = &j.row;
@@ -133,7 +135,7 @@ impl Store {
             .map(|(j, _)| &j.event)
             .collect();
         if !events.is_empty() {
-            insert_first_events(&mut tx, &events).await?;
+            insert_first_events(&mut tx, self.backend, &events).await?;
         }
         tx.commit().await?;
         Ok(inserted)
@@ -151,6 +153,7 @@ impl Store {
 /// The first event of each new session (seq 1) and its outbox rows, one statement each.
 async fn insert_first_events(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
     events: &[&NewEvent],
 ) -> Result<()> {
     // seq is 1: these are the first events of sessions inserted in this transaction.
@@ -159,6 +162,7 @@ async fn insert_first_events(
          VALUES {}",
         event_tuples(events.len())
     );
+    let sql = in_order_params(backend, &sql);
     let mut q = sqlx::query(&sql);
     for e in events {
         q = q
@@ -184,6 +188,7 @@ async fn insert_first_events(
          AND (w.events = '*' OR (',' || w.events || ',') LIKE ('%,' || e.type || ',%')) \
          WHERE e.id IN ({ids})"
     );
+    let sql = in_order_params(backend, &sql);
     let mut q = sqlx::query(&sql);
     for e in events {
         q = q.bind(&e.id);
