@@ -1,7 +1,6 @@
 //! Use cases: what the API does, independent of route families and wire shapes.
 
 pub mod admin;
-pub mod login_runtime;
 pub mod keycache;
 pub mod render;
 pub mod sessions;
