@@ -184,3 +184,21 @@ fn image_without_text_is_no_text() {
         Ok(r) => panic!("coffee cup read as MRZ {:?}", r.lines),
     }
 }
+
+#[test]
+fn document_without_mrz_is_no_mrz() {
+    for file in [
+        "documents/br/bid_cnh_frente_1.jpg",
+        "documents/br_synthetic/rg_synth_clean.png",
+    ] {
+        let t = std::time::Instant::now();
+        match read_mrz(&mut engine(), &open(file)) {
+            Err(e) => assert_eq!(e.code(), "no_mrz", "{file}: {e}"),
+            Ok(r) => panic!(
+                "{file}: read an MRZ {:?} from a document without one",
+                r.lines
+            ),
+        }
+        eprintln!("{file}: no_mrz in {:?}", t.elapsed());
+    }
+}

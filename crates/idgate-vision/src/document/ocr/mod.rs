@@ -4,6 +4,7 @@
 
 mod detect;
 mod geometry;
+mod mrz_lines;
 pub(crate) mod mrz_read;
 mod recognize;
 

@@ -7,9 +7,10 @@ use image::RgbImage;
 use serde::Serialize;
 
 use super::detect::{detect, DetLimits};
-use super::geometry::{convex_hull, crop_quad, min_area_rect, quad_size, rotate_quad_180, Quad};
+use super::geometry::{crop_quad, rotate_quad_180, Quad};
+use super::mrz_lines::{candidates, down, equal_lines, join_lines, pad_quad};
 use super::recognize::{REC_HEIGHT, REC_MAX_WIDTH};
-use super::{centre, OcrEngine};
+use super::OcrEngine;
 use crate::document::mrz::{parse_mrz, Mrz};
 use crate::VisionError;
 
@@ -40,9 +41,6 @@ const MRZ_LIMITS: DetLimits = DetLimits {
     min_side: 512,
     max_side: 960,
 };
-/// A 30-character line is at least ~12 times longer than high; keep margin for tight boxes.
-const MIN_ASPECT: f32 = 8.0;
-const MAX_CANDIDATES: usize = 10;
 /// Crop heights tried (relative to the detected box) when the first read fails its checks.
 const PAD_VARIANTS: [f32; 3] = [1.0, 1.2, 0.85];
 
@@ -85,29 +83,44 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
     let guess = engine.upside_down_share(&crops)? > 0.5;
     let t1 = Instant::now();
     let everything: Vec<usize> = (0..all.len()).collect();
-    let passes: [(&[usize], &[f32]); 3] = [
-        (&equal, &PAD_VARIANTS[..1]),
-        (&longest, &PAD_VARIANTS[..1]),
-        (&everything, &PAD_VARIANTS),
-    ];
     let turned: Vec<Quad> = all.iter().map(|(_, q)| rotate_quad_180(q)).collect();
     let upright: Vec<Quad> = all.iter().map(|(_, q)| *q).collect();
     let quads = |upside_down: bool| if upside_down { &turned } else { &upright };
-    // Cheap passes both ways before the expensive pass.
+    // Cheap passes both ways; then, the way the orientation model voted, every candidate once
+    // and looser and tighter crops of the lines that read as something like MRZ.
     let order = [
         (guess, 0),
         (guess, 1),
         (!guess, 0),
         (!guess, 1),
         (guess, 2),
-        (!guess, 2),
+        (guess, 3),
     ];
     let mut caches = [ReadCache::new(), ReadCache::new()];
     let mut best: Option<(Group, bool)> = None;
     for (upside_down, pass) in order {
-        let (lines, pads) = passes[pass];
         let cache = &mut caches[usize::from(upside_down)];
-        let group = read_group(engine, img, quads(upside_down), lines, pads, cache)?;
+        let (lines, pads): (Vec<usize>, &[f32]) = match pass {
+            0 => (equal.clone(), &PAD_VARIANTS[..1]),
+            1 => (longest.clone(), &PAD_VARIANTS[..1]),
+            2 => (everything.clone(), &PAD_VARIANTS[..1]),
+            _ => (
+                everything
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        cache
+                            .get(&(i, 1f32.to_bits()))
+                            .is_some_and(|(t, _)| maybe_mrz(t))
+                    })
+                    .collect(),
+                &PAD_VARIANTS,
+            ),
+        };
+        if lines.is_empty() {
+            continue;
+        }
+        let group = read_group(engine, img, quads(upside_down), &lines, pads, cache)?;
         if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
             best = group.map(|g| (g, upside_down));
         }
@@ -211,6 +224,17 @@ fn mrz_like(text: &str) -> Option<String> {
     (n >= 20 && good * 100 >= n * 85).then_some(t)
 }
 
+/// Loosely MRZ-like (mostly `A-Z 0-9`, with fillers): worth re-reading with other crops.
+fn maybe_mrz(text: &str) -> bool {
+    let filler = |c: char| matches!(c, '<' | '«' | 'く');
+    let good = text
+        .chars()
+        .filter(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || filler(c))
+        .count();
+    let all = text.chars().filter(|c| !c.is_whitespace()).count();
+    good >= 15 && good * 10 >= all * 7 && text.chars().any(filler)
+}
+
 /// Tries every window of 2 or 3 consecutive MRZ-like lines, every crop variant per line, and
 /// keeps the parse with the most valid check digits (then the lowest position on the page).
 fn best_group(reads: &[Vec<(String, f32)>]) -> Option<Group> {
@@ -284,114 +308,4 @@ fn combinations(options: &[Vec<(String, f32)>]) -> Vec<Vec<(String, f32)>> {
             .collect();
     }
     out
-}
-
-fn axis(q: &Quad) -> [f32; 2] {
-    let (w, _) = quad_size(q);
-    [
-        (q[1][0] - q[0][0]) / w.max(1e-3),
-        (q[1][1] - q[0][1]) / w.max(1e-3),
-    ]
-}
-
-/// Position of `q` along the "down" direction of `reference`.
-fn down(q: &Quad, reference: &Quad) -> f32 {
-    let (u, c) = (axis(reference), centre(q));
-    -c[0] * u[1] + c[1] * u[0]
-}
-
-/// Joins boxes lying on one printed line (glare or wide filler runs split MRZ lines).
-fn join_lines(mut quads: Vec<Quad>) -> Vec<Quad> {
-    let mut merged = true;
-    while merged {
-        merged = false;
-        'outer: for i in 0..quads.len() {
-            for j in i + 1..quads.len() {
-                if same_line(&quads[i], &quads[j]) {
-                    let pts: Vec<[f32; 2]> =
-                        quads[i].iter().chain(quads[j].iter()).copied().collect();
-                    if let Some(r) = min_area_rect(&convex_hull(&pts)) {
-                        quads[i] = r.quad();
-                        quads.swap_remove(j);
-                        merged = true;
-                        break 'outer;
-                    }
-                }
-            }
-        }
-    }
-    quads
-}
-
-fn same_line(a: &Quad, b: &Quad) -> bool {
-    let ((wa, ha), (wb, hb)) = (quad_size(a), quad_size(b));
-    let (ua, ub) = (axis(a), axis(b));
-    let parallel = (ua[0] * ub[1] - ua[1] * ub[0]).abs() < 0.08 || wa < 2.0 * ha || wb < 2.0 * hb;
-    // Filler runs (`<<<<`) get lower boxes than letters.
-    let similar = ha.max(hb) < 2.2 * ha.min(hb);
-    let (ca, cb) = (centre(a), centre(b));
-    let d = [cb[0] - ca[0], cb[1] - ca[1]];
-    let off_axis = (-d[0] * ua[1] + d[1] * ua[0]).abs();
-    let along = (d[0] * ua[0] + d[1] * ua[1]).abs();
-    let gap = along - (wa + wb) / 2.0;
-    let h = ha.min(hb);
-    parallel && similar && off_axis < 0.5 * h && gap < 4.0 * ha.max(hb)
-}
-
-/// The longest thin boxes with their lengths, longest first.
-fn candidates(quads: Vec<Quad>) -> Vec<(f32, Quad)> {
-    let mut c: Vec<(f32, Quad)> = quads
-        .into_iter()
-        .filter_map(|q| {
-            let (w, h) = quad_size(&q);
-            (h > 0.0 && w / h >= MIN_ASPECT).then_some((w, q))
-        })
-        .collect();
-    c.sort_by(|a, b| b.0.total_cmp(&a.0));
-    c.truncate(MAX_CANDIDATES);
-    c
-}
-
-/// First guess at the zone: a block of 2 or 3 stacked lines of equal length and height,
-/// aligned at both ends and a line or two apart (an MRZ is printed in one monospace font to
-/// one width), the block of longest lines winning.
-fn equal_lines(all: &[(f32, Quad)]) -> Vec<usize> {
-    let block_mates = |a: &(f32, Quad), b: &(f32, Quad)| {
-        let (ha, hb) = (quad_size(&a.1).1, quad_size(&b.1).1);
-        let (ca, cb) = (centre(&a.1), centre(&b.1));
-        let u = axis(&a.1);
-        let d = [cb[0] - ca[0], cb[1] - ca[1]];
-        let along = (d[0] * u[0] + d[1] * u[1]).abs();
-        let across = (-d[0] * u[1] + d[1] * u[0]).abs();
-        (a.0 - b.0).abs() <= 0.08 * a.0.max(b.0)
-            && ha.max(hb) <= 1.4 * ha.min(hb)
-            && along <= 0.1 * a.0
-            && across <= 2.5 * 3.0 * ha.max(hb)
-    };
-    // Longer lines weigh more than more lines: label columns also come in equal stacks.
-    let weight = |set: &[usize]| set.iter().map(|&i| all[i].0 * all[i].0).sum::<f32>();
-    let mut best: Vec<usize> = Vec::new();
-    for a in all {
-        let set: Vec<usize> = (0..all.len())
-            .filter(|&j| block_mates(a, &all[j]))
-            .take(3)
-            .collect();
-        if set.len() >= 2 && weight(&set) > weight(&best) {
-            best = set;
-        }
-    }
-    best
-}
-
-/// The quad with its height scaled by `k` about its centre line.
-fn pad_quad(q: &Quad, k: f32) -> Quad {
-    let mid = |a: [f32; 2], b: [f32; 2]| [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
-    let scale = |m: [f32; 2], p: [f32; 2]| [m[0] + (p[0] - m[0]) * k, m[1] + (p[1] - m[1]) * k];
-    let (ml, mr) = (mid(q[0], q[3]), mid(q[1], q[2]));
-    [
-        scale(ml, q[0]),
-        scale(mr, q[1]),
-        scale(mr, q[2]),
-        scale(ml, q[3]),
-    ]
 }
