@@ -9,7 +9,7 @@ use crate::db::{Backend, Store};
 use crate::dialect::in_order_params;
 use crate::error::{Result, StoreError};
 use crate::rows::{NewEvent, SessionRow};
-use crate::sessions::{Created, COLS};
+use crate::sessions::{bind_session, Created, COLS};
 
 /// Most creates one transaction takes (16 binds each; binds are positional on SQLite, see
 /// [`in_order_params`]).
@@ -44,7 +44,10 @@ impl Batcher {
 
     pub(crate) async fn submit(&self, row: SessionRow, event: NewEvent) -> Result<Created> {
         // Spread tenants' sessions over lanes by a cheap hash of the id (one lane on SQLite).
-        let lane = row.id.bytes().fold(0usize, |h, b| h.wrapping_mul(31) ^ b as usize);
+        let lane = row
+            .id
+            .bytes()
+            .fold(0usize, |h, b| h.wrapping_mul(31) ^ b as usize);
         let (reply, rx) = oneshot::channel();
         let job = Job { row, event, reply };
         self.lanes[lane % self.lanes.len()]
@@ -74,7 +77,9 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
             Err(e) => {
                 tracing::warn!(error = %e, size = batch.len(), "batched insert failed; retrying one by one");
                 for job in batch {
-                    let _ = job.reply.send(store.insert_session(&job.row, &job.event).await);
+                    let _ = job
+                        .reply
+                        .send(store.insert_session(&job.row, &job.event).await);
                 }
             }
         }
@@ -100,32 +105,20 @@ impl Store {
         let sql = in_order_params(self.backend, &sql);
         let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
         for j in jobs {
-            let s = &j.row;
-            q = q
-                .bind(&s.tenant_id)
-                .bind(&s.id)
-                .bind(&s.hash)
-                .bind(&s.token_hash)
-                .bind(s.token_gen)
-                .bind(&s.document_number)
-                .bind(&s.settings)
-                .bind(&s.fingerprint)
-                .bind(&s.status)
-                .bind(&s.step)
-                .bind(&s.step_data)
-                .bind(&s.decision)
-                .bind(s.expires_at)
-                .bind(s.token_expires_at)
-                .bind(s.created_at)
-                .bind(s.updated_at);
+            q = bind_session!(q, &j.row);
         }
         let returned = q.fetch_all(&mut *tx).await?;
+        let returned: std::collections::HashSet<(String, String, String)> =
+            returned.into_iter().collect();
         let inserted: Vec<bool> = jobs
             .iter()
             .map(|j| {
-                returned
-                    .iter()
-                    .any(|(t, i, h)| *t == j.row.tenant_id && *i == j.row.id && *h == j.row.hash)
+                let key = (
+                    j.row.tenant_id.clone(),
+                    j.row.id.clone(),
+                    j.row.hash.clone(),
+                );
+                returned.contains(&key)
             })
             .collect();
         let events: Vec<&NewEvent> = jobs

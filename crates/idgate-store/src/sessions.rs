@@ -29,33 +29,42 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
+/// Binds every column of a [`SessionRow`] in [`COLS`] order (16 binds).
+macro_rules! bind_session {
+    ($q:expr, $s:expr) => {{
+        let s = $s;
+        $q.bind(&s.tenant_id)
+            .bind(&s.id)
+            .bind(&s.hash)
+            .bind(&s.token_hash)
+            .bind(s.token_gen)
+            .bind(&s.document_number)
+            .bind(&s.settings)
+            .bind(&s.fingerprint)
+            .bind(&s.status)
+            .bind(&s.step)
+            .bind(&s.step_data)
+            .bind(&s.decision)
+            .bind(s.expires_at)
+            .bind(s.token_expires_at)
+            .bind(s.created_at)
+            .bind(s.updated_at)
+    }};
+}
+pub(crate) use bind_session;
+
 impl Store {
     /// Inserts a session and its creation event.
     pub async fn insert_session(&self, s: &SessionRow, event: &NewEvent) -> Result<Created> {
         let mut tx = self.write.begin().await?;
-        let inserted = sqlx::query(&format!(
+        let sql = format!(
             "INSERT INTO sessions ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
              ON CONFLICT DO NOTHING"
-        ))
-        .bind(&s.tenant_id)
-        .bind(&s.id)
-        .bind(&s.hash)
-        .bind(&s.token_hash)
-        .bind(s.token_gen)
-        .bind(&s.document_number)
-        .bind(&s.settings)
-        .bind(&s.fingerprint)
-        .bind(&s.status)
-        .bind(&s.step)
-        .bind(&s.step_data)
-        .bind(&s.decision)
-        .bind(s.expires_at)
-        .bind(s.token_expires_at)
-        .bind(s.created_at)
-        .bind(s.updated_at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        );
+        let inserted = bind_session!(sqlx::query(&sql), s)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if inserted == 0 {
             tx.rollback().await?;
             return match self.session(&s.tenant_id, &s.id).await {
