@@ -47,6 +47,20 @@ codes! {
     InvalidSignature = ("invalid_signature", 401, "Invalid signature", "Assinatura inválida");
     LoginDenied = ("login_denied", 403, "Login denied", "Autenticação negada pelo usuário");
     LoginExpired = ("login_expired", 410, "Login expired", "Autenticação expirada");
+    // Images and documents (shared by the faces and documents routes; one per VisionError code).
+    InvalidBase64 = ("invalid_base64", 400, "Invalid base64", "O conteúdo base64 é inválido");
+    UnsupportedImageFormat = ("unsupported_image_format", 400, "Unsupported image format", "Formato de imagem não suportado");
+    CorruptImage = ("corrupt_image", 400, "Corrupt image", "A imagem não pôde ser decodificada");
+    ImageTooLarge = ("image_too_large", 413, "Image too large", "Imagem muito grande");
+    ImageTooManyPixels = ("image_too_many_pixels", 413, "Image has too many pixels", "Imagem com pixels demais");
+    NoFace = ("no_face", 400, "image_quality", "Nenhum rosto encontrado na imagem");
+    // Face quality gate: 400 with the QI title `image_quality` (the vendor's quality-gate shape).
+    MultipleFaces = ("multiple_faces", 400, "image_quality", "Mais de um rosto encontrado na imagem");
+    FaceTooSmall = ("face_too_small", 400, "image_quality", "O rosto é pequeno demais na imagem");
+    TooBlurry = ("too_blurry", 400, "image_quality", "A imagem está desfocada");
+    TooDark = ("too_dark", 400, "image_quality", "A imagem está escura demais");
+    TooBright = ("too_bright", 400, "image_quality", "A imagem está clara demais");
+    ModelUnavailable = ("model_unavailable", 503, "Model unavailable", "Modelo de reconhecimento indisponível");
     Internal = ("internal_error", 500, "Internal error", "Erro interno");
 }
 

@@ -7,6 +7,8 @@ mod authenticators;
 mod db;
 pub mod dialect;
 mod error;
+mod face_rows;
+mod faces;
 mod login_jobs;
 mod login_rows;
 mod logins;
@@ -20,6 +22,7 @@ pub mod testing;
 
 pub use db::{Backend, Store};
 pub use error::StoreError;
+pub use face_rows::*;
 pub use login_rows::*;
 pub use rows::*;
 pub use sessions::{Created, ListFilter};
