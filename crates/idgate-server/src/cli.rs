@@ -69,6 +69,17 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ConfigCmd,
     },
+    /// Face models.
+    Faces {
+        #[command(subcommand)]
+        cmd: FacesCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum FacesCmd {
+    /// Genuine/impostor distances, EER and TAR at FAR 1% and 0.1% over DIR/<person>/<photo>.
+    Eval { dir: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -273,6 +284,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             print(&serde_json::json!({"tenant_id": t, "requeued": n}))
+        }
+        Cmd::Faces {
+            cmd: FacesCmd::Eval { dir },
+        } => {
+            let faces = cfg.faces.clone();
+            let report = tokio::task::spawn_blocking(move || {
+                crate::app::faces::engine::eval_report(&faces, &dir)
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+            print!("{report}");
+            Ok(())
         }
         Cmd::Config {
             cmd: ConfigCmd::Check,

@@ -9,5 +9,6 @@ pub mod http;
 pub mod jobs;
 pub mod keys;
 pub mod openapi;
+pub mod openapi_faces;
 pub mod server;
 pub mod state;

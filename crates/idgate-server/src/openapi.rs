@@ -167,7 +167,7 @@ pub fn document() -> Value {
     let plain = |d: &str, ct: &str| json!({"description": d, "content": {ct: {"schema": {"type": "string"}}}});
     let anyjson = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"type": "object"}}}});
 
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "idgate",
@@ -199,7 +199,14 @@ pub fn document() -> Value {
             },
             "schemas": schemas()
         }
-    })
+    });
+    if let Some(p) = doc["paths"].as_object_mut() {
+        p.extend(crate::openapi_faces::paths());
+    }
+    if let Some(s) = doc["components"]["schemas"].as_object_mut() {
+        s.extend(crate::openapi_faces::schemas());
+    }
+    doc
 }
 
 const STATUSES: [&str; 8] = [

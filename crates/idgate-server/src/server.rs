@@ -77,6 +77,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         None
     };
     let login = crate::app::login_runtime::LoginRuntime::load(&store, &keys, clock.now_ms()).await?;
+    let faces = crate::app::faces::FaceEngine::start(&cfg.faces);
     let state = AppState(Arc::new(Inner {
         store,
         cfg,
@@ -87,6 +88,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         ready: AtomicBool::new(false),
         metrics: Metrics::default(),
         key_cache: Default::default(),
+        faces,
         login,
     }));
     let (tx, rx) = watch::channel(false);

@@ -35,6 +35,8 @@ impl AuthForms for Qi {
 pub mod perm {
     pub const SESSIONS_READ: u32 = 1;
     pub const SESSIONS_WRITE: u32 = 2;
+    pub const FACES_READ: u32 = 16;
+    pub const FACES_WRITE: u32 = 32;
 }
 
 /// The caller's tenant, authenticated by API key and holding permission `P`.

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod extract;
+mod faces;
 mod ops;
 mod pages;
 pub mod routes;

@@ -17,7 +17,10 @@ pub async fn healthz() -> Response {
 /// Ready when the database answers and start-up work (models, keys) is done.
 pub async fn readyz(State(st): State<AppState>) -> Response {
     let db = st.store.ping().await;
-    let started = st.ready.load(Ordering::Relaxed);
+    // `faces`: `ready`, `loading` (not ready yet), `unavailable` (models not installed: face
+    // routes answer 503 model_unavailable) or `idle` (`faces.preload` off).
+    let faces = st.faces.status();
+    let started = st.ready.load(Ordering::Relaxed) && faces != "loading";
     let status = if db && started {
         StatusCode::OK
     } else {
@@ -25,7 +28,7 @@ pub async fn readyz(State(st): State<AppState>) -> Response {
     };
     (
         status,
-        Json(json!({"ready": db && started, "database": db, "started": started})),
+        Json(json!({"ready": db && started, "database": db, "started": started, "faces": faces})),
     )
         .into_response()
 }

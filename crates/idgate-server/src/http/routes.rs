@@ -5,6 +5,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use super::extract::perm;
+use super::faces;
 use super::{ops, pages, sessions};
 use crate::state::AppState;
 
@@ -70,6 +71,52 @@ pub const TABLE: &[RouteDoc] = &[
         ApiKey(perm::SESSIONS_WRITE),
     ),
     r("GET", "/s/{hash}/t/{token}", Public),
+    r("POST", "/face_recognition/image", ApiKey(perm::FACES_WRITE)),
+    r(
+        "POST",
+        "/face_recognition/registration",
+        ApiKey(perm::FACES_WRITE),
+    ),
+    r(
+        "GET",
+        "/face_recognition/registration/{registration_key}",
+        ApiKey(perm::FACES_READ),
+    ),
+    r(
+        "GET",
+        "/face_recognition/registration/document_number/{document_number}",
+        ApiKey(perm::FACES_READ),
+    ),
+    r("POST", "/face_recognition/validation", ApiKey(perm::FACES_WRITE)),
+    r(
+        "GET",
+        "/face_recognition/validation/{validation_key}",
+        ApiKey(perm::FACES_READ),
+    ),
+    r("POST", "/v1/faces/images", ApiKey(perm::FACES_WRITE)),
+    r("POST", "/v1/faces/registrations", ApiKey(perm::FACES_WRITE)),
+    r(
+        "GET",
+        "/v1/faces/registrations/{registration_key}",
+        ApiKey(perm::FACES_READ),
+    ),
+    r(
+        "DELETE",
+        "/v1/faces/registrations/{registration_key}",
+        ApiKey(perm::FACES_WRITE),
+    ),
+    r(
+        "GET",
+        "/v1/faces/registrations/by-document/{document_number}",
+        ApiKey(perm::FACES_READ),
+    ),
+    r("POST", "/v1/faces/validations", ApiKey(perm::FACES_WRITE)),
+    r(
+        "GET",
+        "/v1/faces/validations/{validation_key}",
+        ApiKey(perm::FACES_READ),
+    ),
+    r("POST", "/v1/faces/compare", ApiKey(perm::FACES_WRITE)),
     r("GET", "/healthz", Public),
     r("GET", "/readyz", Public),
     r("GET", "/metrics", Public),
@@ -104,6 +151,46 @@ pub fn routes() -> Router<AppState> {
             post(sessions::v1_renew_token),
         )
         .route("/s/{hash}/t/{token}", get(pages::open_session))
+        .route("/face_recognition/image", post(faces::qi_upload_image))
+        .route(
+            "/face_recognition/registration",
+            post(faces::qi_create_registration),
+        )
+        .route(
+            "/face_recognition/registration/{registration_key}",
+            get(faces::qi_get_registration),
+        )
+        .route(
+            "/face_recognition/registration/document_number/{document_number}",
+            get(faces::qi_get_registration_by_document),
+        )
+        .route(
+            "/face_recognition/validation",
+            post(faces::qi_create_validation),
+        )
+        .route(
+            "/face_recognition/validation/{validation_key}",
+            get(faces::qi_get_validation),
+        )
+        .route("/v1/faces/images", post(faces::v1_upload_image))
+        .route(
+            "/v1/faces/registrations",
+            post(faces::v1_create_registration),
+        )
+        .route(
+            "/v1/faces/registrations/{registration_key}",
+            get(faces::v1_get_registration).delete(faces::v1_erase_registration),
+        )
+        .route(
+            "/v1/faces/registrations/by-document/{document_number}",
+            get(faces::v1_get_registration_by_document),
+        )
+        .route("/v1/faces/validations", post(faces::v1_create_validation))
+        .route(
+            "/v1/faces/validations/{validation_key}",
+            get(faces::v1_get_validation),
+        )
+        .route("/v1/faces/compare", post(faces::v1_compare))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -21,6 +21,10 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
                 }
             }
         }
+        // uploaded face images that no registration claimed (reads already ignore them)
+        if let Err(e) = st.store.purge_expired_face_images(st.now()).await {
+            tracing::warn!(error = %e, "face image purge failed");
+        }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,

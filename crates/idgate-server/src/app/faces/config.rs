@@ -1,0 +1,64 @@
+//! Settings of the face routes: where the dlib models are, how many face workers run, how long
+//! an unclaimed upload lives and how large a face request body may be.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FacesConfig {
+    /// Directory holding `faces/` (from `scripts/setup.sh`). Empty: the `IDGATE_MODELS_DIR`
+    /// environment variable, else `./models` of the work tree.
+    pub models_dir: PathBuf,
+    /// Face worker threads; 0 means one per core. Each holds its own models (~40 MB).
+    pub workers: usize,
+    /// Requests that may wait beyond those running; 0 means 2 per worker. Beyond it: 503 busy.
+    pub queue: usize,
+    /// Load the models at start (`/readyz` waits for them); otherwise on the first face request.
+    pub preload: bool,
+    /// Seconds an uploaded image lives unless a registration keeps it.
+    pub image_ttl_secs: u64,
+    /// Largest face request body in bytes (a 10 MiB image is ~13.4 MB of base64).
+    pub max_body_bytes: usize,
+}
+
+impl Default for FacesConfig {
+    fn default() -> Self {
+        Self {
+            models_dir: PathBuf::new(),
+            workers: 0,
+            queue: 0,
+            preload: true,
+            image_ttl_secs: 3600,
+            max_body_bytes: 14 * 1024 * 1024 + 64 * 1024,
+        }
+    }
+}
+
+impl FacesConfig {
+    /// The faces model directory (`<models_dir>/faces`).
+    pub fn faces_dir(&self) -> PathBuf {
+        if self.models_dir.as_os_str().is_empty() {
+            idgate_vision::face::faces_models_dir()
+        } else {
+            self.models_dir.join("faces")
+        }
+    }
+
+    pub fn workers(&self) -> usize {
+        if self.workers == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            self.workers
+        }
+    }
+
+    pub fn queue(&self) -> usize {
+        if self.queue == 0 {
+            self.workers() * 2
+        } else {
+            self.queue
+        }
+    }
+}
