@@ -19,3 +19,6 @@ echo "== tests" >&2
 cargo nextest run --workspace --no-fail-fast
 echo "== schemathesis" >&2
 scripts/schemathesis.sh
+echo "== browser (chromium + playwright-core)" >&2
+cargo build -q -p idgate-server --bin idgate
+(cd tests/browser && node --test --test-concurrency=1 .)

@@ -43,6 +43,7 @@ codes! {
     NotReady = ("not_ready", 503, "Not ready", "Serviço ainda não está pronto");
     InvalidToken = ("invalid_token", 401, "Invalid token", "Token inválido ou expirado");
     InvalidGrant = ("invalid_grant", 400, "Invalid grant", "Concessão inválida, expirada ou já utilizada");
+    InvalidScope = ("invalid_scope", 400, "Invalid scope", "Escopo não permitido para esta aplicação");
     InvalidClient = ("invalid_client", 401, "Invalid client", "Credenciais da aplicação inválidas");
     InvalidSignature = ("invalid_signature", 401, "Invalid signature", "Assinatura inválida");
     LoginDenied = ("login_denied", 403, "Login denied", "Autenticação negada pelo usuário");

@@ -45,6 +45,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Seconds between expiry sweeps.
     pub sweep_interval_secs: u64,
+    /// QR-code and push login.
+    pub login: crate::login_config::LoginConfig,
     /// Face registration, validation and comparison: models, workers, upload lifetime.
     pub faces: crate::app::faces::config::FacesConfig,
 }
@@ -92,6 +94,7 @@ impl Default for Config {
             webhooks: WebhookConfig::default(),
             max_body_bytes: 1024 * 1024,
             sweep_interval_secs: 5,
+            login: Default::default(),
             faces: Default::default(),
         }
     }

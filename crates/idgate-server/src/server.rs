@@ -76,7 +76,13 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
     } else {
         None
     };
-    let login = crate::app::login_runtime::LoginRuntime::load(&store, &keys, clock.now_ms()).await?;
+    let login = crate::app::login_runtime::LoginRuntime::load(
+        &store,
+        &keys,
+        clock.now_ms(),
+        cfg.webhooks.timeout_ms,
+    )
+    .await?;
     let faces = crate::app::faces::FaceEngine::start(&cfg.faces);
     let state = AppState(Arc::new(Inner {
         store,

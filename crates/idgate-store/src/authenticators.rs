@@ -5,7 +5,8 @@ use crate::db::Store;
 use crate::error::{Result, StoreError};
 use crate::login_rows::{DeviceRow, EnrollmentRow, LoginKeyRow};
 
-const DEVICE_COLS: &str = "id, tenant_id, username, public_key, push_endpoint, push_p256dh, push_auth, name, \
+const DEVICE_COLS: &str =
+    "id, tenant_id, username, public_key, push_endpoint, push_p256dh, push_auth, name, \
                            created_at, revoked_at";
 
 impl Store {

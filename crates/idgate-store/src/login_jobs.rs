@@ -6,7 +6,8 @@ use crate::dialect::skip_locked;
 use crate::error::Result;
 use crate::login_rows::LoginJobRow;
 
-const COLS: &str = "id, tenant_id, login_id, kind, target, payload, status, attempts, next_attempt_at, \
+const COLS: &str =
+    "id, tenant_id, login_id, kind, target, payload, status, attempts, next_attempt_at, \
                     last_error, created_at, done_at";
 
 impl Store {
@@ -50,7 +51,12 @@ impl Store {
     }
 
     /// Records a failed attempt: due again at `next_at`, or dead when `next_at` is `None`.
-    pub async fn login_job_failed(&self, id: &str, error: &str, next_at: Option<i64>) -> Result<()> {
+    pub async fn login_job_failed(
+        &self,
+        id: &str,
+        error: &str,
+        next_at: Option<i64>,
+    ) -> Result<()> {
         let status = if next_at.is_some() { "pending" } else { "dead" };
         sqlx::query(
             "UPDATE login_jobs SET status = $1, attempts = attempts + 1, next_attempt_at = $2, lease_until = 0, \

@@ -188,7 +188,11 @@ impl Store {
         Ok(())
     }
 
-    pub async fn login_events(&self, tenant_id: &str, login_id: &str) -> Result<Vec<LoginEventRow>> {
+    pub async fn login_events(
+        &self,
+        tenant_id: &str,
+        login_id: &str,
+    ) -> Result<Vec<LoginEventRow>> {
         let rows = sqlx::query_as(
             "SELECT id, tenant_id, login_id, type, detail, created_at FROM login_events \
              WHERE tenant_id = $1 AND login_id = $2 ORDER BY created_at, id",

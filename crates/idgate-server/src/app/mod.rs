@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod faces;
 pub mod keycache;
+pub mod login;
+pub mod login_runtime;
 pub mod render;
 pub mod sessions;
 pub mod tenant;

@@ -3,6 +3,9 @@
 
 pub mod error;
 pub mod extract;
+mod authenticator;
+mod login_ws;
+pub mod oauth;
 mod faces;
 mod ops;
 mod pages;

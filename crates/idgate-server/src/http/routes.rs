@@ -6,7 +6,7 @@ use axum::Router;
 
 use super::extract::perm;
 use super::faces;
-use super::{ops, pages, sessions};
+use super::{authenticator, login_ws, oauth, ops, pages, sessions};
 use crate::state::AppState;
 
 /// Who may call a route.
@@ -15,6 +15,10 @@ pub enum Access {
     Public,
     /// An API key of the tenant with this permission.
     ApiKey(u32),
+    /// An OAuth client's `client_id` and `client_secret` (body or HTTP Basic).
+    Client,
+    /// A credential the route checks itself: the callback JWT, a device signature, a `ws_token`.
+    Token,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +36,7 @@ const fn r(method: &'static str, path: &'static str, access: Access) -> RouteDoc
     }
 }
 
-use Access::{ApiKey, Public};
+use Access::{ApiKey, Client, Public, Token};
 
 pub const TABLE: &[RouteDoc] = &[
     r(
@@ -71,6 +75,26 @@ pub const TABLE: &[RouteDoc] = &[
         ApiKey(perm::SESSIONS_WRITE),
     ),
     r("GET", "/s/{hash}/t/{token}", Public),
+    r("POST", "/oauth/start", Client),
+    r("POST", "/oauth/notify", Client),
+    r("GET", "/oauth/token", Token),
+    r("POST", "/oauth/introspect", Client),
+    r("POST", "/oauth/revoke", Client),
+    r("GET", "/oauth/ws", Token),
+    r("GET", "/.well-known/jwks.json", Public),
+    r(
+        "POST",
+        "/v1/authenticator/enrollments",
+        ApiKey(perm::SESSIONS_WRITE),
+    ),
+    r("GET", "/authenticator", Public),
+    r("GET", "/authenticator/app.js", Public),
+    r("GET", "/authenticator/sw.js", Public),
+    r("GET", "/authenticator/manifest.webmanifest", Public),
+    r("GET", "/authenticator/icon.svg", Public),
+    r("POST", "/authenticator/api/devices", Token),
+    r("POST", "/authenticator/api/logins/open", Token),
+    r("POST", "/authenticator/api/logins/decide", Token),
     r("POST", "/face_recognition/image", ApiKey(perm::FACES_WRITE)),
     r(
         "POST",
@@ -151,6 +175,37 @@ pub fn routes() -> Router<AppState> {
             post(sessions::v1_renew_token),
         )
         .route("/s/{hash}/t/{token}", get(pages::open_session))
+        .route("/oauth/start", post(oauth::start_login))
+        .route("/oauth/notify", post(oauth::notify_login))
+        .route("/oauth/token", get(oauth::exchange_token))
+        .route("/oauth/introspect", post(oauth::introspect))
+        .route("/oauth/revoke", post(oauth::revoke))
+        .route("/oauth/ws", get(login_ws::login_socket))
+        .route("/.well-known/jwks.json", get(oauth::jwks))
+        .route(
+            "/v1/authenticator/enrollments",
+            post(authenticator::create_enrollment),
+        )
+        .route("/authenticator", get(authenticator::page))
+        .route("/authenticator/app.js", get(authenticator::app_js))
+        .route("/authenticator/sw.js", get(authenticator::service_worker))
+        .route(
+            "/authenticator/manifest.webmanifest",
+            get(authenticator::manifest),
+        )
+        .route("/authenticator/icon.svg", get(authenticator::icon))
+        .route(
+            "/authenticator/api/devices",
+            post(authenticator::register_device),
+        )
+        .route(
+            "/authenticator/api/logins/open",
+            post(authenticator::open_login),
+        )
+        .route(
+            "/authenticator/api/logins/decide",
+            post(authenticator::decide_login),
+        )
         .route("/face_recognition/image", post(faces::qi_upload_image))
         .route(
             "/face_recognition/registration",

@@ -21,6 +21,9 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
                 }
             }
         }
+        if let Err(e) = crate::app::login::expire_due(&st, 100).await {
+            tracing::warn!(code = e.code.as_str(), "login expiry sweep failed");
+        }
         // uploaded face images that no registration claimed (reads already ignore them)
         if let Err(e) = st.store.purge_expired_face_images(st.now()).await {
             tracing::warn!(error = %e, "face image purge failed");

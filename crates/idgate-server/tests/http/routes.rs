@@ -28,6 +28,11 @@ async fn every_route_enforces_its_access() {
                 };
                 assert_eq!(code, "unauthenticated", "{} {}", r.method, r.path);
             }
+            Access::Client => {
+                assert_eq!(st, 401, "{} {}", r.method, r.path);
+                assert_eq!(v["error"], "invalid_client", "{} {}", r.method, r.path);
+            }
+            Access::Token => assert!((400..500).contains(&st), "{} {}", r.method, r.path),
             Access::Public => assert_ne!(st, 401, "{} {}", r.method, r.path),
         }
     }

@@ -1,0 +1,159 @@
+//! What the login flow keeps in memory on each node: the JWT signing keys (published in the
+//! JWKS) and the VAPID key, both generated once and stored sealed with the master key ring;
+//! the in-process hub that tells web sockets a login changed, fed across nodes by PostgreSQL
+//! `LISTEN/NOTIFY`; and the job worker's wake-up.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use idgate_core::crypto::KeyRing;
+use idgate_core::jose::{PublicKey, SigningKey};
+use idgate_store::{LoginKeyRow, Store};
+use rand::rngs::OsRng;
+use tokio::sync::{broadcast, watch, Notify};
+
+use crate::state::AppState;
+
+/// The `LISTEN/NOTIFY` channel carrying ids of logins that changed.
+pub const CHANNEL: &str = "idgate_login";
+
+pub struct LoginRuntime {
+    /// JWT signing keys, the active one first.
+    pub jwt_keys: Vec<SigningKey>,
+    /// The VAPID key (RFC 8292); its public point is the `applicationServerKey`.
+    pub vapid: SigningKey,
+    /// Ids of logins that changed (on this node or, on PostgreSQL, any node).
+    pub hub: broadcast::Sender<String>,
+    /// Wakes the login job worker.
+    pub wake: Notify,
+    /// Client for callbacks and pushes (no redirects, bounded time).
+    pub http: reqwest::Client,
+    /// Becomes true when the server stops: open web sockets close with 1001.
+    pub closing: watch::Sender<bool>,
+}
+
+impl LoginRuntime {
+    /// Loads the keys, generating and storing them (sealed) on first start. Every node picks
+    /// the oldest key of each purpose, so racing first starts still agree.
+    pub async fn load(
+        store: &Store,
+        ring: &KeyRing,
+        now: i64,
+        timeout_ms: u64,
+    ) -> Result<Self, String> {
+        let jwt_keys = keys(store, ring, "jwt", now).await?;
+        let vapid = keys(store, ring, "vapid", now)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or("no VAPID key")?;
+        Ok(Self {
+            jwt_keys,
+            vapid,
+            hub: broadcast::channel(1024).0,
+            wake: Notify::new(),
+            closing: watch::channel(false).0,
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_millis(timeout_ms))
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent("idgate-login/1")
+                .build()
+                .map_err(|e| e.to_string())?,
+        })
+    }
+
+    pub fn active(&self) -> &SigningKey {
+        &self.jwt_keys[0]
+    }
+
+    pub fn public_keys(&self) -> Vec<PublicKey> {
+        self.jwt_keys.iter().map(SigningKey::public).collect()
+    }
+
+    /// The VAPID public key as the browser's `applicationServerKey` (base64url, uncompressed).
+    pub fn vapid_public(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.vapid.public().to_uncompressed())
+    }
+}
+
+async fn keys(
+    store: &Store,
+    ring: &KeyRing,
+    purpose: &str,
+    now: i64,
+) -> Result<Vec<SigningKey>, String> {
+    let mut rows = store.login_keys(purpose).await.map_err(|e| e.to_string())?;
+    if rows.is_empty() {
+        let kid = format!(
+            "{purpose}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        let key = SigningKey::generate(kid.clone(), &mut OsRng);
+        let scalar = URL_SAFE_NO_PAD.encode(key.to_scalar());
+        let row = LoginKeyRow {
+            sealed: ring.seal_str(&scalar, kid.as_bytes(), &mut OsRng),
+            kid,
+            purpose: purpose.to_owned(),
+            created_at: now,
+        };
+        store
+            .insert_login_key(&row)
+            .await
+            .map_err(|e| e.to_string())?;
+        rows = store.login_keys(purpose).await.map_err(|e| e.to_string())?;
+    }
+    rows.iter()
+        .map(|r| {
+            let scalar = ring
+                .open_str(&r.sealed, r.kid.as_bytes())
+                .map_err(|e| format!("login key {}: {e}", r.kid))?;
+            let raw = URL_SAFE_NO_PAD
+                .decode(scalar)
+                .map_err(|e| format!("login key {}: {e}", r.kid))?;
+            SigningKey::from_scalar(r.kid.clone(), &raw)
+                .map_err(|e| format!("login key {}: {e}", r.kid))
+        })
+        .collect()
+}
+
+/// Tells this node's web sockets, and on PostgreSQL every node's, that a login changed.
+pub async fn publish(st: &AppState, login_id: &str) {
+    let _ = st.login.hub.send(login_id.to_owned());
+    if let Err(e) = st.store.notify(CHANNEL, login_id).await {
+        tracing::warn!(error = %e, "NOTIFY failed; other nodes will see the change at their next poll");
+    }
+}
+
+/// On PostgreSQL, forwards `NOTIFY idgate_login` from every node into this node's hub,
+/// reconnecting after errors. On shutdown, tells the web sockets to close.
+pub async fn listen(st: AppState, url: String, mut shutdown: watch::Receiver<bool>) {
+    forward(&st, &url, &mut shutdown).await;
+    let _ = st.login.closing.send(true);
+}
+
+async fn forward(st: &AppState, url: &str, shutdown: &mut watch::Receiver<bool>) {
+    loop {
+        let mut listener = match idgate_store::pubsub::listen(url, CHANNEL).await {
+            Ok(Some(l)) => l,
+            Ok(None) => {
+                let _ = shutdown.changed().await;
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "LISTEN failed; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => continue,
+                    _ = shutdown.changed() => return,
+                }
+            }
+        };
+        loop {
+            tokio::select! {
+                n = listener.recv() => match n {
+                    Ok(n) => { let _ = st.login.hub.send(n.payload().to_owned()); }
+                    Err(e) => { tracing::warn!(error = %e, "LISTEN connection lost"); break; }
+                },
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
