@@ -54,6 +54,16 @@ codes! {
     CorruptImage = ("corrupt_image", 400, "Corrupt image", "A imagem não pôde ser decodificada");
     ImageTooLarge = ("image_too_large", 413, "Image too large", "Imagem muito grande");
     ImageTooManyPixels = ("image_too_many_pixels", 413, "Image has too many pixels", "Imagem com pixels demais");
+    FileTypeMismatch = ("file_type_mismatch", 400, "File type mismatch", "O arquivo não corresponde ao file_type informado");
+    InvalidPdf = ("invalid_pdf", 400, "Invalid PDF", "O PDF não pôde ser lido");
+    PdfTooLarge = ("pdf_too_large", 413, "PDF too large", "PDF muito grande");
+    PdfTooManyPages = ("pdf_too_many_pages", 413, "PDF has too many pages", "PDF com páginas demais");
+    PdfTooManyObjects = ("pdf_too_many_objects", 413, "PDF has too many objects", "PDF com objetos demais");
+    PdfStreamTooLarge = ("pdf_stream_too_large", 413, "PDF stream too large", "PDF com conteúdo descompactado grande demais");
+    PdfEncrypted = ("pdf_encrypted", 400, "Encrypted PDF", "PDF criptografado não é aceito");
+    NoText = ("no_text", 422, "No text found", "Nenhum texto encontrado no documento");
+    NoMrz = ("no_mrz", 422, "No MRZ found", "Nenhuma zona de leitura mecânica (MRZ) encontrada");
+    InvalidDocument = ("invalid_document", 422, "Unreadable document", "O documento não pôde ser lido");
     NoFace = ("no_face", 400, "image_quality", "Nenhum rosto encontrado na imagem");
     // Face quality gate: 400 with the QI title `image_quality` (the vendor's quality-gate shape).
     MultipleFaces = ("multiple_faces", 400, "image_quality", "Mais de um rosto encontrado na imagem");

@@ -41,6 +41,8 @@ pub struct Config {
     /// Previous master keys (`id:base64`) still accepted for decryption.
     pub old_master_keys: Vec<Secret>,
     pub webhooks: WebhookConfig,
+    /// Document reading: OCR models and workers, upload and PDF limits, signature trust roots.
+    pub documents: crate::app::documents::config::DocumentsConfig,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
     /// Seconds between expiry sweeps.
@@ -92,6 +94,7 @@ impl Default for Config {
             master_key: Secret::default(),
             old_master_keys: Vec::new(),
             webhooks: WebhookConfig::default(),
+            documents: Default::default(),
             max_body_bytes: 1024 * 1024,
             sweep_interval_secs: 5,
             login: Default::default(),

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod keys;
 pub mod login_config;
 pub mod openapi;
+pub mod openapi_documents;
 pub mod openapi_login;
 pub mod openapi_faces;
 pub mod server;

@@ -212,6 +212,12 @@ pub fn document() -> Value {
     if let Some(s) = doc["components"]["schemas"].as_object_mut() {
         s.extend(crate::openapi_login::schemas());
     }
+    if let Some(p) = doc["paths"].as_object_mut() {
+        p.extend(crate::openapi_documents::paths());
+    }
+    if let Some(s) = doc["components"]["schemas"].as_object_mut() {
+        s.extend(crate::openapi_documents::schemas());
+    }
     doc
 }
 

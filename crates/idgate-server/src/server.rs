@@ -83,6 +83,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         cfg.webhooks.timeout_ms,
     )
     .await?;
+    let documents = crate::app::documents::DocRuntime::start(&cfg.documents)?;
     let faces = crate::app::faces::FaceEngine::start(&cfg.faces);
     let state = AppState(Arc::new(Inner {
         store,
@@ -94,6 +95,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         ready: AtomicBool::new(false),
         metrics: Metrics::default(),
         key_cache: Default::default(),
+        documents,
         faces,
         login,
     }));

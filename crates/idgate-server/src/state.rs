@@ -26,6 +26,8 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Recently verified API keys (see [`crate::app::keycache`]).
     pub key_cache: crate::app::keycache::KeyCache,
+    /// The OCR pool and signature trust roots of the document routes.
+    pub documents: crate::app::documents::DocRuntime,
     /// The face pool (dlib models per worker) of the face routes.
     pub faces: crate::app::faces::FaceEngine,
     /// Login signing keys, VAPID key, real-time hub and job wake-up.

@@ -5,6 +5,7 @@
 mod batch;
 mod authenticators;
 mod db;
+mod documents;
 pub mod dialect;
 mod error;
 mod face_rows;
@@ -21,6 +22,7 @@ mod tenants;
 pub mod testing;
 
 pub use db::{Backend, Store};
+pub use documents::{DocumentRow, FaceMatchRow};
 pub use error::StoreError;
 pub use face_rows::*;
 pub use login_rows::*;

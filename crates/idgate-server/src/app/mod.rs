@@ -1,6 +1,7 @@
 //! Use cases: what the API does, independent of route families and wire shapes.
 
 pub mod admin;
+pub mod documents;
 pub mod faces;
 pub mod keycache;
 pub mod login;

@@ -1,6 +1,7 @@
 //! The HTTP surface: router, middleware (request ids, tracing, timeouts, panics → 500 in the
 //! error format, metrics), and fallbacks in the error format.
 
+mod documents;
 pub mod error;
 pub mod extract;
 mod authenticator;

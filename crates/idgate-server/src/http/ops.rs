@@ -14,13 +14,15 @@ pub async fn healthz() -> Response {
     Json(json!({"status": "ok"})).into_response()
 }
 
-/// Ready when the database answers and start-up work (models, keys) is done.
+/// Ready when the database answers and start-up work (models, keys) is done. `ocr`: the same
+/// states for the document (OCR) models, whose absence makes document routes answer 503.
 pub async fn readyz(State(st): State<AppState>) -> Response {
     let db = st.store.ping().await;
     // `faces`: `ready`, `loading` (not ready yet), `unavailable` (models not installed: face
     // routes answer 503 model_unavailable) or `idle` (`faces.preload` off).
     let faces = st.faces.status();
-    let started = st.ready.load(Ordering::Relaxed) && faces != "loading";
+    let ocr = st.documents.status();
+    let started = st.ready.load(Ordering::Relaxed) && faces != "loading" && ocr != "loading";
     let status = if db && started {
         StatusCode::OK
     } else {
@@ -28,7 +30,7 @@ pub async fn readyz(State(st): State<AppState>) -> Response {
     };
     (
         status,
-        Json(json!({"ready": db && started, "database": db, "started": started, "faces": faces})),
+        Json(json!({"ready": db && started, "database": db, "started": started, "faces": faces, "ocr": ocr})),
     )
         .into_response()
 }

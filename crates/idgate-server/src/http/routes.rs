@@ -74,6 +74,16 @@ pub const TABLE: &[RouteDoc] = &[
         "/v1/verification-sessions/{id}/renew-token",
         ApiKey(perm::SESSIONS_WRITE),
     ),
+    r("POST", "/ocr/image", ApiKey(perm::SESSIONS_WRITE)),
+    r("GET", "/ocr/image/{ocr_key}", ApiKey(perm::SESSIONS_READ)),
+    r("POST", "/v1/documents/read", ApiKey(perm::SESSIONS_WRITE)),
+    r("GET", "/v1/documents/{id}", ApiKey(perm::SESSIONS_READ)),
+    r("POST", "/ocr/face_match", ApiKey(perm::SESSIONS_WRITE)),
+    r(
+        "POST",
+        "/v1/documents/{id}/face-match",
+        ApiKey(perm::SESSIONS_WRITE),
+    ),
     r("GET", "/s/{hash}/t/{token}", Public),
     r("POST", "/oauth/start", Client),
     r("POST", "/oauth/notify", Client),
@@ -173,6 +183,21 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/v1/verification-sessions/{id}/renew-token",
             post(sessions::v1_renew_token),
+        )
+        .route("/ocr/image", post(super::documents::qi_read_document))
+        .route(
+            "/ocr/image/{ocr_key}",
+            get(super::documents::qi_get_document),
+        )
+        .route(
+            "/v1/documents/read",
+            post(super::documents::v1_read_document),
+        )
+        .route("/v1/documents/{id}", get(super::documents::v1_get_document))
+        .route("/ocr/face_match", post(super::documents::qi_face_match))
+        .route(
+            "/v1/documents/{id}/face-match",
+            post(super::documents::v1_face_match),
         )
         .route("/s/{hash}/t/{token}", get(pages::open_session))
         .route("/oauth/start", post(oauth::start_login))

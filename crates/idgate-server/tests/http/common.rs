@@ -41,6 +41,8 @@ pub fn config(db: String, dir: &std::path::Path) -> Config {
     cfg.webhooks.base_delay_ms = 1_000;
     cfg.webhooks.poll_ms = 20;
     cfg.webhooks.timeout_ms = 2_000;
+    // OCR models load on the first document read, not in every test server
+    cfg.documents.preload = false;
     cfg.login.ws_heartbeat_ms = 50;
     cfg.login.poll_ms = 20;
     // one face worker, loaded on first use: most tests never run a face inference

@@ -1,0 +1,121 @@
+//! Document handlers: the QI facade (`/ocr/image`, `/ocr/face_match`) and `/v1/documents`.
+//! Thin: authenticate, parse (bodies up to the document limit, base64 included), call the use
+//! case, render. Errors in the family's format; busy and missing models are 503.
+
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use idgate_core::Code;
+use serde_json::{json, Value};
+
+use super::error::{ApiError, Fail, Qi, V1};
+use super::extract::{perm, read_limited, strip_trailing_commas, AuthForms, Authed, JsonBody};
+use crate::app::documents::{self as docs, face_match};
+use crate::state::AppState;
+
+/// A JSON body allowed to be as large as a base64 document (4/3 of the decoded limit, plus
+/// room for the other fields), otherwise like [`super::extract::JsonBody`].
+pub struct DocBody<F>(pub Value, pub PhantomData<F>);
+
+impl<F: AuthForms> FromRequest<AppState> for DocBody<F> {
+    type Rejection = Fail<F>;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ct = req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if !F::LENIENT_JSON && !ct.is_empty() && !ct.starts_with("application/json") {
+            return Err(Fail::new(ApiError::new(
+                Code::UnsupportedMediaType,
+                "send the body as application/json",
+            )));
+        }
+        let max = state.documents.cfg.max_document_bytes;
+        let limit = (max / 3 * 4 + 64 * 1024).max(state.cfg.max_body_bytes);
+        let bytes = read_limited(req.into_body(), limit)
+            .await
+            .map_err(Fail::new)?;
+        let parsed = if F::LENIENT_JSON {
+            serde_json::from_slice(&strip_trailing_commas(&bytes))
+        } else {
+            serde_json::from_slice(&bytes)
+        };
+        parsed.map(|v| Self(v, PhantomData)).map_err(|e| {
+            Fail::new(ApiError::new(
+                Code::InvalidJson,
+                format!("malformed JSON: {e}"),
+            ))
+        })
+    }
+}
+
+/// `POST /ocr/image` `{document_b64, template, file_type: jpeg|pdf}` → 201 `{ocr_key}`.
+pub async fn qi_read_document(
+    State(st): State<AppState>,
+    Authed(t, ..): Authed<Qi, { perm::SESSIONS_WRITE }>,
+    DocBody(body, ..): DocBody<Qi>,
+) -> Result<Response, Fail<Qi>> {
+    let req = docs::parse_read(&body, false)?;
+    let v = docs::read_document(&st, &t, req).await?;
+    Ok((StatusCode::CREATED, Json(json!({"ocr_key": v.row.ocr_key}))).into_response())
+}
+
+/// `GET /ocr/image/{ocr_key}`: the stored result.
+pub async fn qi_get_document(
+    State(st): State<AppState>,
+    Authed(t, ..): Authed<Qi, { perm::SESSIONS_READ }>,
+    Path(key): Path<String>,
+) -> Result<Response, Fail<Qi>> {
+    Ok(Json(docs::get_document(&st, &t, &key).await?.json()).into_response())
+}
+
+/// `POST /v1/documents/read`: 201 with the whole result.
+pub async fn v1_read_document(
+    State(st): State<AppState>,
+    Authed(t, ..): Authed<V1, { perm::SESSIONS_WRITE }>,
+    DocBody(body, ..): DocBody<V1>,
+) -> Result<Response, Fail<V1>> {
+    let req = docs::parse_read(&body, true)?;
+    let v = docs::read_document(&st, &t, req).await?;
+    Ok((StatusCode::CREATED, Json(v.json())).into_response())
+}
+
+/// `GET /v1/documents/{key}`.
+pub async fn v1_get_document(
+    State(st): State<AppState>,
+    Authed(t, ..): Authed<V1, { perm::SESSIONS_READ }>,
+    Path(key): Path<String>,
+) -> Result<Response, Fail<V1>> {
+    Ok(Json(docs::get_document(&st, &t, &key).await?.json()).into_response())
+}
+
+/// `POST /ocr/face_match` `{ocr_key, image_key}` → 201 `{face_match_key, face_match_result,
+/// similarity_ratio}`.
+pub async fn qi_face_match(
+    State(st): State<AppState>,
+    Authed(t, ..): Authed<Qi, { perm::SESSIONS_WRITE }>,
+    JsonBody(body, ..): JsonBody<Qi>,
+) -> Result<Response, Fail<Qi>> {
+    let (ocr_key, image_key) = face_match::parse(&body, true)?;
+    let ocr_key = ocr_key.unwrap_or_default();
+    let v = face_match::face_match(&st, &t, &ocr_key, &image_key).await?;
+    Ok((StatusCode::CREATED, Json(v.qi())).into_response())
+}
+
+/// `POST /v1/documents/{id}/face-match` `{image_key}`.
+pub async fn v1_face_match(
+    State(st): State<AppState>,
+    Authed(t, ..): Authed<V1, { perm::SESSIONS_WRITE }>,
+    Path(key): Path<String>,
+    JsonBody(body, ..): JsonBody<V1>,
+) -> Result<Response, Fail<V1>> {
+    let (_, image_key) = face_match::parse(&body, false)?;
+    let v = face_match::face_match(&st, &t, &key, &image_key).await?;
+    Ok((StatusCode::CREATED, Json(v.v1())).into_response())
+}

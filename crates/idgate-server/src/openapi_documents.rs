@@ -1,0 +1,241 @@
+//! OpenAPI text of the document routes (QI `/ocr/...` facade and `/v1/documents`), merged into
+//! [`crate::openapi::document`]. Documents what the vendor leaves open: the result object of
+//! `GET /ocr/image/{ocr_key}`, templates, limits and error codes.
+
+use serde_json::{json, Map, Value};
+
+use crate::app::documents::template::ALL;
+
+fn err(family: &str, desc: &str) -> Value {
+    json!({"description": desc, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{family}Error")}}}})
+}
+
+fn ok(desc: &str, schema: &str) -> Value {
+    json!({"description": desc, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+fn body(schema: &str) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+fn param(name: &str) -> Value {
+    json!([{"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}])
+}
+
+const READ: &str = "Reads an identity document. `passport`, `rne` and `crnm` are read by their machine-readable \
+  zone (ICAO 9303 TD1/TD2/TD3, every check digit reported); `rg`, `rg_front`, `rg_back`, `cnh`, `cnh_front`, \
+  `cnh_back` and `ctps` (best effort) by full-page OCR (PP-OCRv5) and the Brazilian field extractor (an MRZ on \
+  the page, e.g. a CIN's TD1 zone, is parsed too); `cnh_digital` is a PDF whose text, QR code and PAdES \
+  signature are read (a page that is only an image goes through OCR); `others` is stored without reading or \
+  validation. `file_type` is `jpeg` (any JPEG, PNG or WebP image) or `pdf` and must match the bytes. Limits: \
+  10 MiB decoded, 40 megapixels, PDFs of at most 4 pages, 25,000 objects and 32 MiB per inflated stream. \
+  Refused input stores nothing. The file and the result are encrypted at rest. Reading runs on a bounded OCR \
+  pool: when it is full the answer is 503 `busy` with `Retry-After`; without installed models, 503 \
+  `model_unavailable`. Permission: sessions write.";
+
+const CODES: &str = "400 invalid_base64, unsupported_image_format, corrupt_image, file_type_mismatch, invalid_pdf, \
+  pdf_encrypted, invalid_json; 413 image_too_large, image_too_many_pixels, pdf_too_large, pdf_too_many_pages, \
+  pdf_too_many_objects, pdf_stream_too_large, payload_too_large; 422 validation_failed (every violation listed), \
+  no_text, no_mrz, invalid_document";
+
+fn read_responses(family: &str, created: Value) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("201".into(), created);
+    m.insert("400".into(), err(family, CODES));
+    m.insert("401".into(), err(family, "missing or invalid API key"));
+    m.insert("413".into(), err(family, "file or body over the limits"));
+    m.insert("422".into(), err(family, "invalid fields, no text, no MRZ"));
+    m.insert(
+        "503".into(),
+        err(family, "busy (Retry-After) or model_unavailable"),
+    );
+    m
+}
+
+fn get_responses(family: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("200".into(), ok("the stored result", "DocumentResult"));
+    m.insert("401".into(), err(family, "missing or invalid API key"));
+    m.insert(
+        "404".into(),
+        err(family, "no such document for this tenant"),
+    );
+    m
+}
+
+pub fn paths() -> Map<String, Value> {
+    let mut p = Map::new();
+    p.insert(
+        "/ocr/image".into(),
+        json!({"post": {
+        "summary": "Read a document (QI OCR)", "description": READ,
+        "security": [{"rawKey": []}], "requestBody": body("DocumentReadRequest"),
+        "responses": read_responses("Qi", ok("the key of the stored read", "OcrKey"))}}),
+    );
+    p.insert(
+        "/ocr/image/{ocr_key}".into(),
+        json!({"get": {
+        "summary": "Result of a document read", "parameters": param("ocr_key"),
+        "description": "The stored result (see DocumentResult). Permission: sessions read.",
+        "security": [{"rawKey": []}], "responses": get_responses("Qi")}}),
+    );
+    p.insert(
+        "/v1/documents/read".into(),
+        json!({"post": {
+        "summary": "Read a document", "description": format!("{READ} Unknown fields are refused."),
+        "security": [{"bearer": []}], "requestBody": body("DocumentReadRequest"),
+        "responses": read_responses("V1", ok("the stored result", "DocumentResult"))}}),
+    );
+    p.insert(
+        "/v1/documents/{id}".into(),
+        json!({"get": {
+        "summary": "A document read", "parameters": param("id"),
+        "description": "The stored result. Permission: sessions read.",
+        "security": [{"bearer": []}], "responses": get_responses("V1")}}),
+    );
+    p.insert(
+        "/ocr/face_match".into(),
+        json!({"post": {
+        "summary": "Match the document portrait with a selfie (QI)", "description": MATCH,
+        "security": [{"rawKey": []}], "requestBody": body("FaceMatchRequest"),
+        "responses": match_responses("Qi", "FaceMatch")}}),
+    );
+    p.insert(
+        "/v1/documents/{id}/face-match".into(),
+        json!({"post": {
+        "summary": "Match the document portrait with a selfie", "parameters": param("id"),
+        "description": format!("{MATCH} Body `{{image_key}}`; unknown fields are refused."),
+        "security": [{"bearer": []}], "requestBody": body("V1FaceMatchRequest"),
+        "responses": match_responses("V1", "V1FaceMatch")}}),
+    );
+    p
+}
+
+const MATCH: &str = "Finds the portrait on the stored document (`ocr_key`; small faces are upsampled, the largest \
+  face wins; for a PDF, an image-only page), embeds it on the face pool and compares it with the template of \
+  the uploaded image `image_key` (from `POST /face_recognition/image`). `face_match_result` is `match` when \
+  `similarity_ratio` is above 0.95 (the QI rule; `documents.face_match_threshold`), else `unmatch`. The \
+  ratio is the faces engine's published mapping of the embedding distance (0.95 at distance 0.6). The match \
+  is stored. Permission: sessions write.";
+
+fn match_responses(family: &str, schema: &str) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("201".into(), ok("the stored match", schema));
+    m.insert(
+        "400".into(),
+        err(
+            family,
+            "no_face: no face on the document (or the selfie); invalid_json",
+        ),
+    );
+    m.insert("401".into(), err(family, "missing or invalid API key"));
+    m.insert(
+        "404".into(),
+        err(
+            family,
+            "no such document, or no such (unexpired) image, for this tenant",
+        ),
+    );
+    m.insert(
+        "422".into(),
+        err(family, "validation_failed: every violation listed"),
+    );
+    m.insert(
+        "503".into(),
+        err(family, "busy (Retry-After) or model_unavailable"),
+    );
+    m
+}
+
+pub fn schemas() -> Map<String, Value> {
+    let templates: Vec<&str> = ALL.iter().map(|(n, _)| *n).collect();
+    let check = json!({"type": "object", "required": ["status"], "properties": {
+        "status": {"type": "string", "enum": ["valid", "invalid", "unchecked"]},
+        "reason": {"type": "string"}}});
+    let field = json!({"type": "object", "required": ["value", "confidence", "check"], "properties": {
+        "value": {"type": "string", "description": "dates as YYYY-MM-DD; CPF, CNH and RG numbers as bare digits"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1}, "check": check}});
+    let digit = json!({"type": "object", "properties": {"valid": {"type": "boolean"},
+        "found": {"type": "string"}, "computed": {"type": "string"}}});
+    let tri = json!({"type": ["boolean", "null"]});
+    let mut s = Map::new();
+    s.insert("DocumentReadRequest".into(), json!({"type": "object",
+        "required": ["document_b64", "template", "file_type"], "properties": {
+        "document_b64": {"type": "string", "description": "standard padded base64 of the file (no data: URL)"},
+        "template": {"type": "string", "enum": templates},
+        "file_type": {"type": "string", "enum": ["jpeg", "pdf"]}}}));
+    let key = json!({"type": "string", "format": "uuid"});
+    s.insert(
+        "FaceMatchRequest".into(),
+        json!({"type": "object", "required": ["ocr_key", "image_key"],
+        "properties": {"ocr_key": key, "image_key": key}}),
+    );
+    s.insert(
+        "V1FaceMatchRequest".into(),
+        json!({"type": "object", "required": ["image_key"],
+        "additionalProperties": false, "properties": {"image_key": key}}),
+    );
+    let fm = json!({"face_match_key": key, "face_match_result": {"type": "string", "enum": ["match", "unmatch"]},
+        "similarity_ratio": {"type": "number", "minimum": 0, "maximum": 1}});
+    s.insert(
+        "FaceMatch".into(),
+        json!({"type": "object",
+        "required": ["face_match_key", "face_match_result", "similarity_ratio"], "properties": fm}),
+    );
+    let mut v1 = fm.clone();
+    for (k, v) in [
+        ("ocr_key", key.clone()),
+        ("image_key", key.clone()),
+        ("threshold", json!({"type": "number"})),
+        (
+            "created_at",
+            json!({"type": "string", "format": "date-time"}),
+        ),
+    ] {
+        v1[k] = v;
+    }
+    s.insert("V1FaceMatch".into(), json!({"type": "object",
+        "required": ["face_match_key", "face_match_result", "similarity_ratio", "ocr_key", "image_key"], "properties": v1}));
+    s.insert(
+        "OcrKey".into(),
+        json!({"type": "object", "required": ["ocr_key"],
+        "properties": {"ocr_key": {"type": "string", "format": "uuid"}}}),
+    );
+    s.insert("DocumentResult".into(), json!({"type": "object",
+        "required": ["ocr_key", "template", "status", "file_type", "fields", "validation", "created_at"],
+        "properties": {
+        "ocr_key": {"type": "string", "format": "uuid"},
+        "template": {"type": "string", "enum": templates},
+        "file_type": {"type": "string", "enum": ["jpeg", "pdf"]},
+        "status": {"type": "string", "enum": ["processed", "stored"],
+                   "description": "`stored`: kept without reading (`others`)"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "fields": {"type": "object", "additionalProperties": field,
+            "description": "name, cpf, birth_date, document_number, rg_number, issuing_body, issuing_state, issue_date, \
+                            expiry_date, first_license_date, cnh_category, filiation, father_name, mother_name, \
+                            place_of_birth, series; from an MRZ also surname, given_names, nationality, issuing_country, sex"},
+        "text_lines": {"type": "integer"},
+        "processing_ms": {"type": "number"},
+        "mrz": {"type": "object", "properties": {
+            "format": {"type": "string", "enum": ["td1", "td2", "td3"]},
+            "lines": {"type": "array", "items": {"type": "string"}, "description": "the zone as read, after position-aware repair"},
+            "raw_lines": {"type": "array", "items": {"type": "string"}, "description": "as recognised, before repair"},
+            "confidence": {"type": "number"}, "upside_down": {"type": "boolean"}, "corrections": {"type": "integer"},
+            "fields": {"type": "object", "description": "as printed (dates YYMMDD)"},
+            "check_digits": {"type": "object", "additionalProperties": digit,
+                "description": "document_number, birth_date, expiry_date, personal_number (TD3), composite"},
+            "valid": {"type": "boolean"}}},
+        "pdf": {"type": "object", "properties": {
+            "signature": {"type": "object", "required": ["status", "trusted"], "properties": {
+                "status": {"type": "string", "enum": ["valid", "invalid", "unsigned"]},
+                "signer": {"type": ["string", "null"]}, "chain": {"type": "array", "items": {"type": "string"}},
+                "trusted": {"type": "boolean", "description": "the chain reaches a configured root (documents.trust_roots_file)"},
+                "covers_whole_file": {"type": "boolean"}, "reason": {"type": "string"}}},
+            "qr_payload": {"type": ["string", "null"]}, "pages": {"type": "integer"},
+            "ocr": {"type": "boolean", "description": "the page was an image and went through OCR"}}},
+        "validation": {"type": "object", "description": "null: nothing to check", "properties": {
+            "performed": {"type": "boolean"}, "check_digits_valid": tri, "not_expired": tri,
+            "expiry_date": {"type": ["string", "null"]}, "cpf_valid": tri, "signature_valid": tri,
+            "valid": {"type": ["boolean", "null"], "description": "no performed check failed"}}}}}));
+    s
+}
