@@ -164,3 +164,42 @@ fn worker(rx: &Mutex<Receiver<Job>>, shared: &Shared, dir: &Path, preload: bool)
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn full_queue_is_busy_and_missing_models_are_unavailable() {
+        let pool = Arc::new(OcrPool::start("/nonexistent/models".into(), 1, 1, false));
+        assert_eq!(pool.status(), PoolStatus::Idle);
+        let (hold_tx, hold_rx) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+        // job 1 runs (without an engine: the models are missing) and holds the worker
+        let p1 = pool.clone();
+        let first = tokio::spawn(async move {
+            p1.run(move |engine| {
+                let _ = started_tx.send(());
+                let _ = hold_rx.recv();
+                engine.is_none()
+            })
+            .await
+        });
+        tokio::task::spawn_blocking(move || started_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        // job 2 waits in the queue (capacity 1); job 3 finds it full
+        let p2 = pool.clone();
+        let second = tokio::spawn(async move { p2.run(|_| 2).await });
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        let third = tokio::time::timeout(std::time::Duration::from_secs(1), pool.run(|_| 3)).await;
+        assert!(matches!(third, Ok(Err(VisionError::Busy))), "{third:?}");
+        hold_tx.send(()).unwrap();
+        assert!(first.await.unwrap().unwrap(), "no engine without models");
+        assert_eq!(second.await.unwrap().unwrap(), 2);
+        assert!(matches!(pool.status(), PoolStatus::Unavailable(_)));
+    }
+}
