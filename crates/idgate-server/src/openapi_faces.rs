@@ -104,7 +104,7 @@ fn get(family: &str, summary: &str, desc: &str, name: &str, schema: Value, res: 
 
 pub fn paths() -> Map<String, Value> {
     let uuid = json!({"type": "string", "format": "uuid"});
-    let cpf = json!({"type": "string", "description": "CPF as ddd.ddd.ddd-dd or 11 digits"});
+    let cpf = json!({"type": "string", "pattern": "^(\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}|\\d{11})$", "description": "CPF as ddd.ddd.ddd-dd or 11 digits, valid check digits"});
     let reg_get = "The registration (404 once erased). Permission: faces read.";
     let doc_get = "The latest registration of this CPF (older ones are kept as history). Permission: faces read.";
     let val_get = "A stored validation. Permission: faces read.";
@@ -195,7 +195,7 @@ pub fn paths() -> Map<String, Value> {
 pub fn schemas() -> Map<String, Value> {
     let b64 = json!({"type": "string", "description": "base64 of a JPEG, PNG or WebP file (no data: prefix)"});
     let key = json!({"type": "string", "format": "uuid"});
-    let cpf = json!({"type": "string", "description": "CPF as ddd.ddd.ddd-dd or 11 digits"});
+    let cpf = json!({"type": "string", "pattern": "^(\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}|\\d{11})$", "description": "CPF as ddd.ddd.ddd-dd or 11 digits, valid check digits"});
     let date = json!({"type": "string", "format": "date-time"});
     let req = |strict: bool, props: Value, required: &[&str]| json!({"type": "object", "additionalProperties": !strict, "required": required, "properties": props});
     let reg_props = json!({"document_number": cpf, "image": b64, "image_key": key});

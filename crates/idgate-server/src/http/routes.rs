@@ -121,7 +121,11 @@ pub const TABLE: &[RouteDoc] = &[
         "/face_recognition/registration/document_number/{document_number}",
         ApiKey(perm::FACES_READ),
     ),
-    r("POST", "/face_recognition/validation", ApiKey(perm::FACES_WRITE)),
+    r(
+        "POST",
+        "/face_recognition/validation",
+        ApiKey(perm::FACES_WRITE),
+    ),
     r(
         "GET",
         "/face_recognition/validation/{validation_key}",
