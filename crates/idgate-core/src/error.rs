@@ -126,7 +126,7 @@ mod tests {
             assert!(c
                 .as_str()
                 .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'_'));
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
             assert!((400..600).contains(&c.status()));
         }
     }
