@@ -146,7 +146,7 @@ pub async fn renew_token(st: &AppState, t: &Tenant, id: &str) -> Result<SessionV
 
 /// Result of opening the hosted page.
 pub enum Entry {
-    Open(SessionView),
+    Open(Box<SessionView>),
     Expired,
     Closed(Status),
     NotFound,
@@ -173,10 +173,10 @@ pub async fn open_entry(st: &AppState, hash: &str, token: &str) -> Result<Entry,
         return Ok(Entry::Expired);
     }
     match v.status {
-        Status::Pending => Ok(Entry::Open(
+        Status::Pending => Ok(Entry::Open(Box::new(
             transition(st, &t, v, Status::InProgress).await?,
-        )),
-        Status::InProgress => Ok(Entry::Open(v)),
+        ))),
+        Status::InProgress => Ok(Entry::Open(Box::new(v))),
         other => Ok(Entry::Closed(other)),
     }
 }

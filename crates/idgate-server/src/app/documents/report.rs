@@ -217,7 +217,7 @@ fn validation(read: &Read, fields: &Value, today: &str) -> Value {
         SignatureStatus::Invalid { .. } => Some(false),
     });
     let all = [check_digits, not_expired, cpf_valid, signature_valid];
-    let valid = !all.iter().any(|c| *c == Some(false));
+    let valid = !all.contains(&Some(false));
     json!({
         "performed": true,
         "check_digits_valid": check_digits,
