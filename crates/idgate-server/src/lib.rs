@@ -11,7 +11,7 @@ pub mod keys;
 pub mod login_config;
 pub mod openapi;
 pub mod openapi_documents;
-pub mod openapi_login;
 pub mod openapi_faces;
+pub mod openapi_login;
 pub mod server;
 pub mod state;

@@ -116,7 +116,11 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
     let hooks = tokio::spawn(crate::jobs::webhooks::run(state.clone(), rx.clone()));
     let login_jobs = tokio::spawn(crate::jobs::login::run(state.clone(), rx.clone()));
     let db_url = state.cfg.database_url();
-    let listen = tokio::spawn(crate::app::login_runtime::listen(state.clone(), db_url, rx.clone()));
+    let listen = tokio::spawn(crate::app::login_runtime::listen(
+        state.clone(),
+        db_url,
+        rx.clone(),
+    ));
     let sweeper = tokio::spawn(crate::jobs::sweeper::run(state.clone(), rx));
     state.ready.store(true, Ordering::Relaxed);
     tracing::info!(%addr, public = %state.public_base, backend = ?state.store.backend(), "idgate listening");

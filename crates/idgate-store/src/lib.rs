@@ -2,11 +2,11 @@
 //! sessions, events and the webhook outbox, on SQLite (default) and PostgreSQL with one query
 //! set; only the DDL and the job-claim clause differ, in [`dialect`].
 
-mod batch;
 mod authenticators;
+mod batch;
 mod db;
-mod documents;
 pub mod dialect;
+mod documents;
 mod error;
 mod face_rows;
 mod faces;

@@ -10,7 +10,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "login", include_str!("../migrations/0002_login.sql")),
     (3, "faces", include_str!("../migrations/0003_faces.sql")),
-    (4, "documents", include_str!("../migrations/0004_documents.sql")),
+    (
+        4,
+        "documents",
+        include_str!("../migrations/0004_documents.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {

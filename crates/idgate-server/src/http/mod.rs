@@ -1,13 +1,13 @@
 //! The HTTP surface: router, middleware (request ids, tracing, timeouts, panics → 500 in the
 //! error format, metrics), and fallbacks in the error format.
 
+mod authenticator;
 mod documents;
 pub mod error;
 pub mod extract;
-mod authenticator;
+mod faces;
 mod login_ws;
 pub mod oauth;
-mod faces;
 mod ops;
 mod pages;
 pub mod routes;

@@ -2,9 +2,9 @@
 
 mod common;
 mod documents;
+mod faces;
 mod login;
 mod login_support;
-mod faces;
 mod routes;
 mod sessions;
 mod webhooks;
