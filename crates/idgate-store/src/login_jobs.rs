@@ -11,8 +11,8 @@ const COLS: &str =
                     last_error, created_at, done_at";
 
 impl Store {
-    /// Claims up to `limit` due jobs for `owner` until `lease_until`; with `only`, just that job
-    /// (a first attempt made right away by the request that queued it).
+    /// Claims up to `limit` due jobs for `owner` until `lease_until`; with `only`, just that job,
+    /// due or not (the first attempt, made right away by the request that queued it).
     pub async fn claim_login_jobs(
         &self,
         owner: &str,
@@ -23,8 +23,8 @@ impl Store {
     ) -> Result<Vec<LoginJobRow>> {
         let sql = format!(
             "UPDATE login_jobs SET lease_until = $1, lease_owner = $2 WHERE id IN (\
-             SELECT id FROM login_jobs WHERE status = 'pending' AND next_attempt_at <= $3 AND lease_until <= $3 \
-             AND ($5 = '' OR id = $5) ORDER BY next_attempt_at LIMIT $4{}) RETURNING {COLS}",
+             SELECT id FROM login_jobs WHERE status = 'pending' AND (next_attempt_at <= $3 OR $5 <> '') \
+             AND lease_until <= $3 AND ($5 = '' OR id = $5) ORDER BY next_attempt_at LIMIT $4{}) RETURNING {COLS}",
             skip_locked(self.backend)
         );
         let rows = sqlx::query_as(&sql)

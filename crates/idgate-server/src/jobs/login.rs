@@ -76,7 +76,11 @@ pub fn push_job(
     short: &str,
     now: i64,
 ) -> LoginJobRow {
-    job(st, login, "push", device_id, short, now)
+    // Due only after a lease's time: the request that queues it makes the first attempt itself
+    // (`deliver_now`), and the background worker must not race it for the claim.
+    let mut j = job(st, login, "push", device_id, short, now);
+    j.next_attempt_at = now + st.cfg.webhooks.lease_ms as i64;
+    j
 }
 
 /// First attempt of freshly queued jobs; true when at least one succeeded.
