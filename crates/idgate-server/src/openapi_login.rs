@@ -75,9 +75,9 @@ pub fn paths() -> Map<String, Value> {
     ]);
     token.insert("200".into(), ok("the access token", "TokenResponse"));
     let client_auth = "Client authentication: `client_id`/`client_secret` in the body (form or JSON) or HTTP Basic.";
-    let mut intro = oauth(&[("401", "invalid_client")]);
+    let mut intro = oauth(&[("400", "invalid_request"), ("401", "invalid_client")]);
     intro.insert("200".into(), ok("RFC 7662 answer", "Introspection"));
-    let mut revoke = oauth(&[("401", "invalid_client")]);
+    let mut revoke = oauth(&[("400", "invalid_request"), ("401", "invalid_client")]);
     revoke.insert(
         "200".into(),
         json!({"description": "revoked, or unknown (RFC 7009 answers 200 either way)"}),
@@ -179,7 +179,8 @@ pub fn paths() -> Map<String, Value> {
     );
     m.insert(
         "/authenticator/manifest.webmanifest".into(),
-        asset("Web app manifest", "application/manifest+json"),
+        json!({"get": {"summary": "Web app manifest", "responses": {"200": {"description": "the file",
+            "content": {"application/manifest+json": {"schema": {"type": "object"}}}}}}}),
     );
     m.insert(
         "/authenticator/icon.svg".into(),
