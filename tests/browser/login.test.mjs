@@ -163,7 +163,7 @@ test('QR login: integrator page, phone scans, matches the number, callback, toke
     const phonePage = await enrolPhone(phone);
     const page = await desk.newPage();
     await page.goto(`http://127.0.0.1:${integrator.address().port}/`);
-    await page.waitForFunction(() => window.login && window.frames_seen.length === 0 && document.getElementById('qr').href);
+    await page.waitForFunction(() => window.login && document.getElementById('qr').href && window.frames_seen.includes('status'));
     const login = await page.evaluate(() => window.login);
     assert.equal(login.environment, 'browser-test');
     await page.waitForFunction(() => window.frames_seen !== undefined);
