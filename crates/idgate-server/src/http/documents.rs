@@ -8,11 +8,10 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use idgate_core::Code;
 use serde_json::{json, Value};
 
-use super::error::{ApiError, Fail, Qi, V1};
-use super::extract::{perm, read_limited, strip_trailing_commas, AuthForms, Authed, JsonBody};
+use super::error::{Fail, Qi, V1};
+use super::extract::{perm, read_json, AuthForms, Authed, JsonBody};
 use crate::app::documents::{self as docs, face_match};
 use crate::state::AppState;
 
@@ -24,34 +23,11 @@ impl<F: AuthForms> FromRequest<AppState> for DocBody<F> {
     type Rejection = Fail<F>;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ct = req
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        if !F::LENIENT_JSON && !ct.is_empty() && !ct.starts_with("application/json") {
-            return Err(Fail::new(ApiError::new(
-                Code::UnsupportedMediaType,
-                "send the body as application/json",
-            )));
-        }
         let max = state.documents.cfg.max_document_bytes;
         let limit = (max / 3 * 4 + 64 * 1024).max(state.cfg.max_body_bytes);
-        let bytes = read_limited(req.into_body(), limit)
+        read_json::<F>(req, limit)
             .await
-            .map_err(Fail::new)?;
-        let parsed = if F::LENIENT_JSON {
-            serde_json::from_slice(&strip_trailing_commas(&bytes))
-        } else {
-            serde_json::from_slice(&bytes)
-        };
-        parsed.map(|v| Self(v, PhantomData)).map_err(|e| {
-            Fail::new(ApiError::new(
-                Code::InvalidJson,
-                format!("malformed JSON: {e}"),
-            ))
-        })
+            .map(|v| Self(v, PhantomData))
     }
 }
 

@@ -108,38 +108,43 @@ impl<F: AuthForms> FromRequest<AppState> for JsonBody<F> {
     type Rejection = Fail<F>;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ct = req
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        // vendor routes read JSON whatever the header says, as `curl -d` users expect
-        if !F::LENIENT_JSON
-            && !ct.is_empty()
-            && !ct.to_ascii_lowercase().starts_with("application/json")
-        {
-            return Err(Fail::new(ApiError::new(
-                Code::UnsupportedMediaType,
-                "send the body as application/json",
-            )));
-        }
         let limit = state.cfg.max_body_bytes;
-        let bytes = read_limited(req.into_body(), limit)
+        read_json::<F>(req, limit)
             .await
-            .map_err(Fail::new)?;
-        let parsed = if F::LENIENT_JSON {
-            serde_json::from_slice(&strip_trailing_commas(&bytes))
-        } else {
-            serde_json::from_slice(&bytes)
-        };
-        let value = parsed.map_err(|e| {
-            Fail::new(ApiError::new(
-                Code::InvalidJson,
-                format!("malformed JSON: {e}"),
-            ))
-        })?;
-        Ok(Self(value, PhantomData))
+            .map(|v| Self(v, PhantomData))
     }
+}
+
+/// Reads a JSON body of at most `limit` bytes by the family's rules: `/v1` needs
+/// `application/json` when a content type is sent; vendor routes read JSON whatever the header
+/// says (as `curl -d` users expect) and tolerate trailing commas.
+pub async fn read_json<F: AuthForms>(req: Request, limit: usize) -> Result<Value, Fail<F>> {
+    let ct = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !F::LENIENT_JSON && !ct.is_empty() && !ct.starts_with("application/json") {
+        return Err(Fail::new(ApiError::new(
+            Code::UnsupportedMediaType,
+            "send the body as application/json",
+        )));
+    }
+    let bytes = read_limited(req.into_body(), limit)
+        .await
+        .map_err(Fail::new)?;
+    let parsed = if F::LENIENT_JSON {
+        serde_json::from_slice(&strip_trailing_commas(&bytes))
+    } else {
+        serde_json::from_slice(&bytes)
+    };
+    parsed.map_err(|e| {
+        Fail::new(ApiError::new(
+            Code::InvalidJson,
+            format!("malformed JSON: {e}"),
+        ))
+    })
 }
 
 pub async fn read_limited(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {

@@ -7,11 +7,10 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use idgate_core::Code;
 use serde_json::Value;
 
-use super::error::{ApiError, Fail, Qi, V1};
-use super::extract::{perm, read_limited, strip_trailing_commas, AuthForms, Authed};
+use super::error::{Fail, Qi, V1};
+use super::extract::{perm, read_json, AuthForms, Authed};
 use crate::app::faces::{images, registrations, validations};
 use crate::state::AppState;
 
@@ -24,31 +23,10 @@ impl<F: AuthForms> FromRequest<AppState> for FaceBody<F> {
     type Rejection = Fail<F>;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ct = req
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        if !F::LENIENT_JSON && !ct.is_empty() && !ct.starts_with("application/json") {
-            return Err(Fail::new(ApiError::new(
-                Code::UnsupportedMediaType,
-                "send the body as application/json",
-            )));
-        }
-        let bytes = read_limited(req.into_body(), state.cfg.faces.max_body_bytes).await?;
-        let parsed = if F::LENIENT_JSON {
-            serde_json::from_slice(&strip_trailing_commas(&bytes))
-        } else {
-            serde_json::from_slice(&bytes)
-        };
-        let value = parsed.map_err(|e| {
-            Fail::new(ApiError::new(
-                Code::InvalidJson,
-                format!("malformed JSON: {e}"),
-            ))
-        })?;
-        Ok(Self(value, PhantomData))
+        let limit = state.cfg.faces.max_body_bytes;
+        read_json::<F>(req, limit)
+            .await
+            .map(|v| Self(v, PhantomData))
     }
 }
 
