@@ -95,6 +95,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         ready: AtomicBool::new(false),
         metrics: Metrics::default(),
         key_cache: Default::default(),
+        client_cache: Default::default(),
         documents,
         faces,
         login,

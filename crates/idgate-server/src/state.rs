@@ -24,8 +24,9 @@ pub struct Inner {
     pub outbox_wake: Notify,
     pub ready: AtomicBool,
     pub metrics: Metrics,
-    /// Recently verified API keys (see [`crate::app::keycache`]).
-    pub key_cache: crate::app::keycache::KeyCache,
+    /// Recently verified API keys and OAuth clients (see [`crate::app::cache`]).
+    pub key_cache: crate::app::cache::KeyCache,
+    pub client_cache: crate::app::cache::ClientCache,
     /// The OCR pool and signature trust roots of the document routes.
     pub documents: crate::app::documents::DocRuntime,
     /// The face pool (dlib models per worker) of the face routes.

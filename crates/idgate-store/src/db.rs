@@ -8,8 +8,9 @@ use sqlx::{AnyPool, Executor};
 
 use crate::batch::Batcher;
 use crate::error::Result;
+use crate::login_batch::LoginBatcher;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
     Sqlite,
     Postgres,
@@ -23,6 +24,8 @@ pub struct Store {
     pub(crate) backend: Backend,
     /// Group-commit writer for session creates (see [`crate::batch`]); set by `connect`.
     pub(crate) batcher: Option<Batcher>,
+    /// Group-commit writer for new logins (see [`crate::login_batch`]).
+    pub(crate) login_batcher: Option<LoginBatcher>,
 }
 
 impl Store {
@@ -40,6 +43,7 @@ impl Store {
                 read: pool,
                 backend: Backend::Postgres,
                 batcher: None,
+                login_batcher: None,
             }
             .with_batcher(4));
         }
@@ -70,6 +74,7 @@ impl Store {
             read,
             backend: Backend::Sqlite,
             batcher: None,
+            login_batcher: None,
         }
         .with_batcher(1))
     }
@@ -77,7 +82,10 @@ impl Store {
     /// Starts the group-commit writers: one on SQLite (a single writer anyway), a few on
     /// PostgreSQL so that batches overlap their commits.
     fn with_batcher(mut self, lanes: usize) -> Self {
-        self.batcher = Some(Batcher::spawn(self.clone(), lanes));
+        // The writers hold a store without writers of their own.
+        let plain = self.clone();
+        self.batcher = Some(Batcher::spawn(plain.clone(), lanes));
+        self.login_batcher = Some(LoginBatcher::spawn(plain, lanes));
         self
     }
 

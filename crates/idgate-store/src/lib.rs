@@ -10,6 +10,8 @@ mod documents;
 mod error;
 mod face_rows;
 mod faces;
+mod group;
+mod login_batch;
 mod login_jobs;
 mod login_rows;
 mod logins;

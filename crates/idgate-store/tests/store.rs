@@ -376,3 +376,97 @@ async fn group_commit_creates_concurrently() {
         s.close().await;
     }
 }
+
+fn login(tenant: &str, id: &str, short_hash: &str) -> LoginRow {
+    LoginRow {
+        id: id.into(),
+        tenant_id: tenant.into(),
+        client_id: "c1".into(),
+        short_token_hash: short_hash.into(),
+        ws_token_hash: None,
+        username: Some("52998224725".into()),
+        subject: None,
+        scope: "authentication_session".into(),
+        lifetime: 3600,
+        callback_url: "https://app.example/cb".into(),
+        challenge: 42,
+        choices: "42,17,88".into(),
+        status: "pending".into(),
+        device_id: None,
+        deny_reason: None,
+        pushed_at: Some(5),
+        scanned_at: None,
+        jti: None,
+        exchanged_at: None,
+        created_at: 5,
+        expires_at: 300_005,
+        finished_at: None,
+        updated_at: 5,
+        version: 0,
+    }
+}
+
+#[tokio::test]
+async fn group_commit_logins_concurrently() {
+    for b in BACKENDS {
+        let s = fresh(b).await;
+        s.insert_tenant(&tenant("a")).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..150 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                let l = login("a", &format!("lg{i}"), &format!("st{i}"));
+                let ev = LoginEventRow {
+                    id: format!("le{i}"),
+                    tenant_id: "a".into(),
+                    login_id: l.id.clone(),
+                    kind: "login.created".into(),
+                    detail: "{}".into(),
+                    created_at: 5,
+                };
+                let job = LoginJobRow {
+                    id: format!("lj{i}"),
+                    tenant_id: "a".into(),
+                    login_id: l.id.clone(),
+                    kind: "push".into(),
+                    target: "dev1".into(),
+                    payload: "sealed".into(),
+                    status: "pending".into(),
+                    attempts: 0,
+                    next_attempt_at: 5,
+                    last_error: None,
+                    created_at: 5,
+                    done_at: None,
+                };
+                // every third login reuses a short-token hash: exactly one of each pair is stored
+                let l = if i % 3 == 2 {
+                    login("a", &format!("lg{i}"), &format!("st{}", i - 1))
+                } else {
+                    l
+                };
+                s.insert_login(&l, &[ev], &[job]).await
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            ok += usize::from(t.await.unwrap().is_ok());
+        }
+        assert_eq!(ok, 100, "{b:?}: the 50 clashing short tokens fail alone");
+        for i in [0usize, 3, 147] {
+            let l = s.login(&format!("lg{i}")).await.unwrap();
+            assert_eq!(l, login("a", &format!("lg{i}"), &format!("st{i}")), "{b:?}");
+            assert_eq!(s.login_events("a", &l.id).await.unwrap().len(), 1);
+            assert_eq!(s.login_jobs_of(&l.id).await.unwrap().len(), 1);
+        }
+        for k in 0..50 {
+            // of each pair sharing a short token, the first to commit is stored, with its rows
+            let (x, y) = (format!("lg{}", 3 * k + 1), format!("lg{}", 3 * k + 2));
+            let (lx, ly) = (s.login(&x).await.ok(), s.login(&y).await.ok());
+            assert!(lx.is_some() != ly.is_some(), "{b:?} pair {k}");
+            let lost = if lx.is_some() { &y } else { &x };
+            assert!(s.login_events("a", lost).await.unwrap().is_empty());
+            assert!(s.login_jobs_of(lost).await.unwrap().is_empty());
+        }
+        s.close().await;
+    }
+}

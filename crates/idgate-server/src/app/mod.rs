@@ -3,7 +3,7 @@
 pub mod admin;
 pub mod documents;
 pub mod faces;
-pub mod keycache;
+pub mod cache;
 pub mod login;
 pub mod login_runtime;
 pub mod render;

@@ -90,7 +90,7 @@ pub async fn authenticate(state: &AppState, key: &str) -> Result<Tenant, ApiErro
             })?;
             state
                 .key_cache
-                .put(prefix, row.secret_hash, tenant.clone(), now);
+                .put(prefix, (row.secret_hash, tenant.clone()), now);
             Ok(tenant)
         }
         Ok(_) | Err(idgate_store::StoreError::NotFound) => {

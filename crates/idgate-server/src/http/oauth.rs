@@ -90,7 +90,7 @@ pub async fn exchange_token(
 async fn client_and_token(
     st: &AppState,
     req: Request,
-) -> Result<(login::Client, String), ApiError> {
+) -> Result<(std::sync::Arc<login::Client>, String), ApiError> {
     let headers = req.headers().clone();
     let bytes = read_limited(req.into_body(), st.cfg.max_body_bytes).await?;
     let ct = headers

@@ -8,6 +8,8 @@ pub mod device;
 pub mod start;
 pub mod token;
 
+use std::sync::Arc;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use idgate_core::crypto::{ct_eq, hash_secret};
@@ -47,13 +49,21 @@ pub fn invalid_client() -> ApiError {
 }
 
 /// Checks `client_id`/`client_secret` (hash compared in constant time; an unknown client still
-/// pays for a comparison).
+/// pays for a comparison). A verified client is remembered for a few seconds
+/// ([`crate::app::cache`]); the secret is checked against it on every call.
 pub async fn authenticate_client(
     st: &AppState,
     client_id: &str,
     secret: &str,
-) -> Result<Client, ApiError> {
+) -> Result<Arc<Client>, ApiError> {
     let presented = hash_secret(secret);
+    let now = st.now();
+    if let Some(c) = st.client_cache.get(client_id, now) {
+        if ct_eq(&c.row.secret_hash, &presented) && !secret.is_empty() {
+            return Ok(c);
+        }
+        return Err(invalid_client());
+    }
     let row = match st.store.client_by_client_id(client_id).await {
         Ok(row) if ct_eq(&row.secret_hash, &presented) && !secret.is_empty() => row,
         Ok(_) | Err(StoreError::NotFound) => {
@@ -62,7 +72,9 @@ pub async fn authenticate_client(
         }
         Err(e) => return Err(e.into()),
     };
-    load_client(st, row).await
+    let c = Arc::new(load_client(st, row).await?);
+    st.client_cache.put(client_id, c.clone(), now);
+    Ok(c)
 }
 
 pub async fn client_by_id(st: &AppState, client_id: &str) -> Result<Client, ApiError> {
