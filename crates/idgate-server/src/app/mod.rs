@@ -1,9 +1,9 @@
 //! Use cases: what the API does, independent of route families and wire shapes.
 
 pub mod admin;
+pub mod cache;
 pub mod documents;
 pub mod faces;
-pub mod cache;
 pub mod login;
 pub mod login_runtime;
 pub mod render;
