@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use idgate_store::Store;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::app::admin;
@@ -91,7 +91,6 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         keys,
         clock,
         public_base,
-        outbox_wake: Notify::new(),
         ready: AtomicBool::new(false),
         metrics: Metrics::default(),
         key_cache: Default::default(),

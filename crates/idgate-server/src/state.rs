@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use idgate_core::crypto::KeyRing;
 use idgate_store::Store;
-use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -20,8 +19,6 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     /// Base URL for links we hand out (`auth_session_url`).
     pub public_base: String,
-    /// Wakes the webhook worker when new events are stored.
-    pub outbox_wake: Notify,
     pub ready: AtomicBool,
     pub metrics: Metrics,
     /// Recently verified API keys and OAuth clients (see [`crate::app::cache`]).

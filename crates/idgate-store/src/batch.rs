@@ -75,6 +75,7 @@ impl Store {
                 returned.contains(&key)
             })
             .collect();
+        let mut queued = 0;
         let events: Vec<&NewEvent> = jobs
             .iter()
             .zip(&inserted)
@@ -82,9 +83,10 @@ impl Store {
             .map(|(j, _)| &j.event)
             .collect();
         if !events.is_empty() {
-            insert_first_events(&mut tx, self.backend, &events).await?;
+            queued = insert_first_events(&mut tx, self.backend, &events).await?;
         }
         tx.commit().await?;
+        self.outbox_queued(queued);
         Ok(inserted)
     }
 
@@ -97,12 +99,13 @@ impl Store {
     }
 }
 
-/// The first event of each new session (seq 1) and its outbox rows, one statement each.
+/// The first event of each new session (seq 1) and its outbox rows, one statement each;
+/// returns how many outbox rows.
 async fn insert_first_events(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
     events: &[&NewEvent],
-) -> Result<()> {
+) -> Result<u64> {
     // seq is 1: these are the first events of sessions inserted in this transaction.
     let sql = cached_sql("session_events", events.len(), backend, || {
         format!(
@@ -142,8 +145,7 @@ async fn insert_first_events(
     for e in events {
         q = q.bind(&e.id);
     }
-    q.execute(&mut **tx).await?;
-    Ok(())
+    Ok(q.execute(&mut **tx).await?.rows_affected())
 }
 
 /// `($1, $2, $3, 1, $4, ..., $8), ...`: event tuples with the literal seq 1 as fourth column.

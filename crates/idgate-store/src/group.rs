@@ -85,6 +85,9 @@ async fn run<W: GroupWrite>(store: Store, mut rx: mpsc::Receiver<Job<W>>) {
         let (items, replies): (Vec<W>, Vec<_>) = std::mem::take(&mut jobs).into_iter().unzip();
         match W::write_batch(&store, &items).await {
             Ok(outs) => {
+                store
+                    .wrote
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
                 for (reply, out) in replies.into_iter().zip(outs) {
                     let _ = reply.send(Ok(out));
                 }

@@ -22,7 +22,7 @@ impl Store {
         let sql = format!(
             "UPDATE outbox SET lease_until = $1, lease_owner = $2 WHERE id IN (\
              SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3 AND lease_until <= $3 \
-             ORDER BY next_attempt_at LIMIT $4{}) RETURNING {COLS}",
+             ORDER BY next_attempt_at, id LIMIT $4{}) RETURNING {COLS}",
             skip_locked(self.backend)
         );
         let rows = sqlx::query_as(&sql)
@@ -80,6 +80,7 @@ impl Store {
         .execute(&self.write)
         .await?
         .rows_affected();
+        self.outbox_queued(n);
         Ok(n)
     }
 

@@ -73,8 +73,9 @@ impl Store {
                 Err(e) => Err(e),
             };
         }
-        record_event(&mut tx, event).await?;
+        let queued = record_event(&mut tx, event).await?;
         tx.commit().await?;
+        self.outbox_queued(queued);
         Ok(Created::Inserted)
     }
 
@@ -153,10 +154,12 @@ impl Store {
             tx.rollback().await?;
             return Err(StoreError::Conflict("session changed concurrently"));
         }
+        let mut queued = 0;
         if let Some(e) = event {
-            record_event(&mut tx, e).await?;
+            queued = record_event(&mut tx, e).await?;
         }
         tx.commit().await?;
+        self.outbox_queued(queued);
         Ok(())
     }
 
@@ -186,8 +189,9 @@ impl Store {
     }
 }
 
-/// Inserts the event and one pending outbox row per subscribed, enabled endpoint of its tenant.
-async fn record_event(tx: &mut Transaction<'static, Any>, e: &NewEvent) -> Result<()> {
+/// Inserts the event and one pending outbox row per subscribed, enabled endpoint of its tenant;
+/// returns how many outbox rows.
+async fn record_event(tx: &mut Transaction<'static, Any>, e: &NewEvent) -> Result<u64> {
     sqlx::query(
         "INSERT INTO events (id, tenant_id, session_id, seq, type, from_status, to_status, payload, created_at) \
          SELECT $1, $2, $3, COALESCE(MAX(seq), 0) + 1, $4, $5, $6, $7, $8 FROM events \
@@ -203,7 +207,7 @@ async fn record_event(tx: &mut Transaction<'static, Any>, e: &NewEvent) -> Resul
     .bind(e.created_at)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO outbox (id, tenant_id, endpoint_id, event_id, event_type, payload, status, attempts, \
          next_attempt_at, lease_until, created_at) \
          SELECT $1 || '.' || id, tenant_id, id, $1, $2, $3, 'pending', 0, $4, 0, $4 FROM webhook_endpoints \
@@ -217,5 +221,5 @@ async fn record_event(tx: &mut Transaction<'static, Any>, e: &NewEvent) -> Resul
     .bind(&e.tenant_id)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(q.rows_affected())
 }

@@ -47,7 +47,7 @@ fn job(
     short: &str,
     now: i64,
 ) -> LoginJobRow {
-    let id = format!("ljob_{}", uuid::Uuid::new_v4().simple());
+    let id = format!("ljob_{}", uuid::Uuid::now_v7().simple());
     let payload = json!({"short_token": short}).to_string();
     LoginJobRow {
         payload: st.keys.seal_str(&payload, id.as_bytes(), &mut OsRng),

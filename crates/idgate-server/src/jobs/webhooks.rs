@@ -3,6 +3,7 @@
 //! backoff and jitter, and dead-letters after the last attempt. At-least-once: receivers
 //! de-duplicate by the event `id` (also in the `Idgate-Event-Id` header).
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -99,17 +100,32 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
             }
         };
         let full = batch.len() as i64 == BATCH;
-        let mut set = JoinSet::new();
+        // Endpoints are served concurrently; each endpoint's deliveries go one after the other
+        // in event order (ids are time-ordered), so a receiver sees a session's events in the
+        // order they happened unless a delivery fails and is retried later.
+        let mut by_endpoint: BTreeMap<String, Vec<OutboxRow>> = BTreeMap::new();
         for row in batch {
+            by_endpoint
+                .entry(row.endpoint_id.clone())
+                .or_default()
+                .push(row);
+        }
+        let mut set = JoinSet::new();
+        for (_, mut rows) in by_endpoint {
+            rows.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
             let (st, client) = (st.clone(), client.clone());
-            set.spawn(async move { deliver(&st, &client, row).await });
+            set.spawn(async move {
+                for row in rows {
+                    deliver(&st, &client, row).await;
+                }
+            });
         }
         while set.join_next().await.is_some() {}
         if full {
             continue;
         }
         tokio::select! {
-            _ = st.outbox_wake.notified() => {}
+            _ = st.store.outbox_queued_wait() => {}
             _ = tokio::time::sleep(Duration::from_millis(st.cfg.webhooks.poll_ms)) => {}
             _ = shutdown.changed() => return,
         }

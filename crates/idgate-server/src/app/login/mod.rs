@@ -154,7 +154,7 @@ pub fn applied(row: &LoginRow, t: &Transition, now: i64) -> LoginRow {
 
 pub fn event(row: &LoginRow, kind: &str, detail: Value, now: i64) -> LoginEventRow {
     LoginEventRow {
-        id: format!("lev_{}", uuid::Uuid::new_v4().simple()),
+        id: format!("lev_{}", uuid::Uuid::now_v7().simple()),
         tenant_id: row.tenant_id.clone(),
         login_id: row.id.clone(),
         kind: kind.to_owned(),

@@ -67,7 +67,7 @@ pub async fn start(st: &AppState, body: &Value) -> Result<LoginView, ApiError> {
     let number = challenge(&mut rng);
     let choices = decoys(number, &mut rng).map(|n| n.to_string()).join(",");
     let now = st.now();
-    let login_id = format!("lg_{}", uuid::Uuid::new_v4().simple());
+    let login_id = format!("lg_{}", uuid::Uuid::now_v7().simple());
     let r = LoginRequest::new(number, now, c.row.auth_ttl.saturating_mul(1000));
     let mut row = LoginRow {
         ws_token_hash: c
