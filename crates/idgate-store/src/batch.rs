@@ -2,6 +2,7 @@
 //! table (sessions, first events, their outbox rows) in one transaction.
 
 use crate::db::{Backend, Store};
+use crate::dialect::in_order_params;
 use crate::error::{Result, StoreError};
 use crate::group::{cached_sql, placeholders, GroupWrite, Lanes};
 use crate::rows::{NewEvent, SessionRow};
@@ -53,28 +54,43 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let sql = cached_sql("sessions", jobs.len(), self.backend, || {
             format!(
-                "INSERT INTO sessions ({COLS}) VALUES {} ON CONFLICT DO NOTHING RETURNING tenant_id, id, hash",
+                "INSERT INTO sessions ({COLS}) VALUES {} ON CONFLICT DO NOTHING",
                 placeholders(jobs.len(), 16)
             )
         });
-        let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
+        let mut q = sqlx::query(&sql);
         for j in jobs {
             q = bind_session!(q, &j.row);
         }
-        let returned = q.fetch_all(&mut *tx).await?;
-        let returned: std::collections::HashSet<(String, String, String)> =
-            returned.into_iter().collect();
-        let inserted: Vec<bool> = jobs
-            .iter()
-            .map(|j| {
-                let key = (
-                    j.row.tenant_id.clone(),
-                    j.row.id.clone(),
-                    j.row.hash.clone(),
-                );
-                returned.contains(&key)
-            })
-            .collect();
+        let n = q.execute(&mut *tx).await?.rows_affected();
+        let inserted = if n == jobs.len() as u64 {
+            vec![true; jobs.len()]
+        } else {
+            // Some were not inserted (replay, conflict or a taken hash): find out which.
+            let sql = format!(
+                "SELECT tenant_id, id, hash FROM sessions WHERE hash IN ({})",
+                (1..=jobs.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let sql = in_order_params(self.backend, &sql);
+            let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
+            for j in jobs {
+                q = q.bind(&j.row.hash);
+            }
+            let stored: std::collections::HashSet<(String, String, String)> =
+                q.fetch_all(&mut *tx).await?.into_iter().collect();
+            jobs.iter()
+                .map(|j| {
+                    stored.contains(&(
+                        j.row.tenant_id.clone(),
+                        j.row.id.clone(),
+                        j.row.hash.clone(),
+                    ))
+                })
+                .collect()
+        };
         let mut queued = 0;
         let events: Vec<&NewEvent> = jobs
             .iter()

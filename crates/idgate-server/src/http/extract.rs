@@ -134,10 +134,10 @@ pub async fn read_json<F: AuthForms>(req: Request, limit: usize) -> Result<Value
     let bytes = read_limited(req.into_body(), limit)
         .await
         .map_err(Fail::new)?;
-    let parsed = if F::LENIENT_JSON {
-        serde_json::from_slice(&strip_trailing_commas(&bytes))
-    } else {
-        serde_json::from_slice(&bytes)
+    // Lenient routes accept trailing commas; a body that parses as it is is not copied.
+    let parsed = match serde_json::from_slice(&bytes) {
+        Err(_) if F::LENIENT_JSON => serde_json::from_slice(&strip_trailing_commas(&bytes)),
+        parsed => parsed,
     };
     parsed.map_err(|e| {
         Fail::new(ApiError::new(
