@@ -177,7 +177,7 @@ test('QR login: integrator page, phone scans, matches the number, callback, toke
   }
 });
 
-test('push login: notify reaches a local push service, http_ece decrypts, VAPID verifies, phone approves', { timeout: 120_000 }, async () => {
+test('push login: notify reaches a local push service (http_ece decrypts, VAPID verifies) and the open authenticator over its socket; phone approves', { timeout: 120_000 }, async () => {
   const phone = await browser();
   try {
     const phonePage = await enrolPhone(phone);
@@ -192,6 +192,10 @@ test('push login: notify reaches a local push service, http_ece decrypts, VAPID 
     const reg = await api('POST', '/authenticator/api/devices', { enrollment_token: e.json.enrollment_url.split('#e=')[1],
       public_key: jwk, push_subscription: { endpoint, keys: { p256dh: b64u(ecdh.getPublicKey()), auth: b64u(auth) } } });
     assert.equal(reg.status, 201, JSON.stringify(reg.json));
+    // The enrolled phone's authenticator is open and idle: it listens on its own web socket.
+    await phonePage.goto('about:blank');
+    await phonePage.goto(`${base}/authenticator`);
+    await phonePage.waitForSelector('body[data-socket="ready"]', { timeout: 30_000 });
     const start = await api('POST', '/oauth/start', { client_id: client.client_id, client_secret: client.client_secret, scope: 'authentication_session', lifetime: 600 });
     assert.equal(start.json.notified, false);
     const n = await api('POST', '/oauth/notify', { client_id: client.client_id, client_secret: client.client_secret, username: CPF, short_token: start.json.short_token });
@@ -205,7 +209,13 @@ test('push login: notify reaches a local push service, http_ece decrypts, VAPID 
     assert.equal(plain.type, 'login_request');
     assert.equal(plain.short_token, start.json.short_token);
     assert.equal(plain.client_name, 'Integrator Portal');
-    await approveOnPhone(phonePage, plain.url, Number(start.json.challenge));
+    assert.equal(plain.url, start.json.qr_code);
+    // The open authenticator got the same request over its socket and shows the numbers.
+    await phonePage.waitForSelector('body[data-ready="login"]', { timeout: 30_000 });
+    assert.match(await phonePage.textContent('#client'), /Integrator Portal/);
+    const challenge = Number(start.json.challenge);
+    await phonePage.click(`#choices button[data-choice="${challenge}"]`);
+    await phonePage.waitForSelector('body[data-result="approved"]');
     await exchangeAndVerify(start.json.short_token);
   } finally {
     await phone.close();

@@ -153,6 +153,29 @@ async function main() {
   if (hash.get('t')) { await openLogin(device, hash.get('t')); return; }
   say('Waiting for sign-in requests. Scan a QR code or open a notification.');
   document.body.dataset.ready = 'idle';
+  listen(device);
+}
+
+// While the page is open, sign-in requests pushed to this person also arrive over a web socket
+// (protocol in /openapi.json): answer the server's challenge with a signature, then open each
+// request as it comes. Reconnects after a drop.
+function listen(device) {
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/authenticator/ws`);
+  ws.onmessage = async (ev) => {
+    const f = JSON.parse(ev.data);
+    if (f.type === 'challenge') {
+      const msg = JSON.stringify({ action: 'listen', nonce: f.nonce });
+      ws.send(JSON.stringify({ type: 'auth', device_id: device.device_id, signature: await sign(device, msg) }));
+    } else if (f.type === 'ready') {
+      document.body.dataset.socket = 'ready';
+    } else if (f.type === 'login_request' && document.body.dataset.ready !== 'login') {
+      await openLogin(device, f.short_token);
+    }
+  };
+  ws.onclose = (ev) => {
+    document.body.dataset.socket = 'closed';
+    if (ev.code !== 4401) setTimeout(() => listen(device), 3000);
+  };
 }
 
 main().catch((e) => { say(`Error: ${e.message}`); document.body.dataset.ready = 'error'; });

@@ -37,6 +37,16 @@ const WS: &str = "Web socket for the integrating page, authenticated by `ws_toke
   4408 no auth frame within 10 s. Works across nodes: changes are published with PostgreSQL NOTIFY on channel \
   `idgate_login`, and every heartbeat re-reads the login.";
 
+const DEVICE_WS: &str = "Web socket for an open authenticator page: it receives the logins pushed to its person while \
+  open, besides (or without) Web Push. The server's first frame is `{\"type\":\"challenge\",\"nonce\"}`; the device \
+  answers within 10 s with `{\"type\":\"auth\",\"device_id\",\"signature\"}`, its signature (P-256 ECDSA/SHA-256, \
+  base64url of raw r||s) of `{\"action\":\"listen\",\"nonce\":\"<nonce>\"}` (keys in this order, no spaces). Then \
+  `{\"type\":\"ready\"}`, one `{\"type\":\"login_request\",\"short_token\",\"client_name\",\"scope\",\"url\",\"expires_in\"}` \
+  per login pushed (by /oauth/start with a username or /oauth/notify) to the device's username, and \
+  `{\"type\":\"heartbeat\",\"time\"}` every heartbeat period. Close codes: 1001 server stopping (reconnect); 4400 \
+  malformed frame; 4401 unknown device or bad signature; 4408 no auth frame within 10 s. Works across nodes \
+  (PostgreSQL NOTIFY on `idgate_login`; the short token travels sealed with the master key).";
+
 const SIGNED: &str = "Signed by the device's enrolled P-256 key (WebCrypto ECDSA/SHA-256; `signature` is base64url of \
   raw r||s, DER also accepted). `time` is unix seconds and must be within 120 s of the server clock. The device must \
   belong to the login's tenant and, when the login names a username, be enrolled for it (otherwise 403 forbidden).";
@@ -153,6 +163,8 @@ pub fn paths() -> Map<String, Value> {
         "description": client_auth, "requestBody": form, "responses": revoke}}),
     );
     m.insert("/oauth/ws".into(), json!({"get": {"summary": "Login web socket", "description": WS,
+        "responses": {"101": {"description": "switching protocols"}, "400": {"description": "not a web-socket upgrade"}}}}));
+    m.insert("/authenticator/ws".into(), json!({"get": {"summary": "Authenticator web socket", "description": DEVICE_WS,
         "responses": {"101": {"description": "switching protocols"}, "400": {"description": "not a web-socket upgrade"}}}}));
     m.insert(
         "/.well-known/jwks.json".into(),

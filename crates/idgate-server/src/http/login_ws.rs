@@ -33,7 +33,7 @@ pub async fn login_socket(State(st): State<AppState>, ws: WebSocketUpgrade) -> R
     ws.on_upgrade(move |socket| run(st, socket))
 }
 
-async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
+pub async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
     let frame = CloseFrame {
         code,
         reason: reason.into(),
@@ -41,7 +41,7 @@ async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
     let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
-async fn send(socket: &mut WebSocket, v: Value) -> bool {
+pub async fn send(socket: &mut WebSocket, v: Value) -> bool {
     socket
         .send(Message::Text(v.to_string().into()))
         .await

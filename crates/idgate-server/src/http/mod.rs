@@ -2,6 +2,7 @@
 //! error format, metrics), and fallbacks in the error format.
 
 mod authenticator;
+pub mod device_ws;
 mod documents;
 pub mod error;
 pub mod extract;

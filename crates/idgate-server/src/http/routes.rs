@@ -98,6 +98,7 @@ pub const TABLE: &[RouteDoc] = &[
         ApiKey(perm::SESSIONS_WRITE),
     ),
     r("GET", "/authenticator", Public),
+    r("GET", "/authenticator/ws", Public),
     r("GET", "/authenticator/app.js", Public),
     r("GET", "/authenticator/sw.js", Public),
     r("GET", "/authenticator/manifest.webmanifest", Public),
@@ -217,6 +218,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/authenticator", get(authenticator::page))
         .route("/authenticator/app.js", get(authenticator::app_js))
+        .route("/authenticator/ws", get(super::device_ws::device_socket))
         .route("/authenticator/sw.js", get(authenticator::service_worker))
         .route(
             "/authenticator/manifest.webmanifest",

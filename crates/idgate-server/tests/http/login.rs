@@ -2,6 +2,8 @@
 //! callback JWT, token exchange, JWKS, introspection and revocation; number matching, expiry,
 //! device binding, replay, start validation, push-bombing limits and the web socket.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
 use idgate_core::jose::Jwks;
 use idgate_core::login::AccessTokenClaims;
@@ -388,6 +390,63 @@ async fn login_websocket_frames_and_close_codes() {
         assert_eq!(next_json(&mut ws).await["status"], "pending");
         e.s.clock.advance_ms(301_000);
         assert_eq!(next_json(&mut ws).await["type"], "expired");
+        e.s.stop().await;
+    }
+}
+
+/// Connects to the authenticator socket and answers its challenge as `d` (or with `forge`'s
+/// key while claiming to be `d`).
+async fn device_socket(e: &LoginEnv, d: &Device, forge: Option<&Device>) -> Ws {
+    let url = format!("{}/authenticator/ws", e.s.base.replace("http://", "ws://"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let challenge = next_json(&mut ws).await;
+    assert_eq!(challenge["type"], "challenge", "{challenge}");
+    let msg = json!({"action": "listen", "nonce": challenge["nonce"]}).to_string();
+    let signer = forge.unwrap_or(d);
+    let sig = URL_SAFE_NO_PAD.encode(signer.key.sign(msg.as_bytes()));
+    ws.send(Message::text(
+        json!({"type": "auth", "device_id": d.id, "signature": sig}).to_string(),
+    ))
+    .await
+    .unwrap();
+    ws
+}
+
+#[tokio::test]
+async fn authenticator_socket_gets_its_persons_pushes_only() {
+    for b in BACKENDS {
+        let e = env(b).await;
+        let (a, other) = (e.device(CPF_A, None).await, e.device(CPF_B, None).await);
+        let mut ws_a = device_socket(&e, &a, None).await;
+        assert_eq!(next_json(&mut ws_a).await["type"], "ready", "{b:?}");
+        let mut ws_b = device_socket(&e, &other, None).await;
+        assert_eq!(next_json(&mut ws_b).await["type"], "ready");
+        // A push to A's person reaches A's socket, with what the approval page needs.
+        let (_, v) = e.start(json!({})).await;
+        let short = v["short_token"].as_str().unwrap();
+        let (status, _) = e.notify(CPF_A, short).await;
+        assert_eq!(status, 200);
+        let f = next_json(&mut ws_a).await;
+        assert_eq!(f["type"], "login_request", "{f}");
+        assert_eq!(f["short_token"], short);
+        assert_eq!(f["url"], v["qr_code"]);
+        assert!(f["expires_in"].as_i64().unwrap() > 0);
+        // B's socket sees only B's person's login (A's was never sent to it).
+        let (_, w) = e.start(json!({"username": CPF_B})).await;
+        let f = next_json(&mut ws_b).await;
+        assert_eq!(
+            (f["type"].as_str(), f["short_token"].as_str()),
+            (Some("login_request"), w["short_token"].as_str()),
+            "{b:?} {f}"
+        );
+        // A signature by another device's key, and a malformed answer, are refused.
+        let mut ws = device_socket(&e, &a, Some(&other)).await;
+        assert_eq!(next_json(&mut ws).await["close"], 4401);
+        let url = format!("{}/authenticator/ws", e.s.base.replace("http://", "ws://"));
+        let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        let _ = next_json(&mut ws).await;
+        ws.send(Message::text("hello")).await.unwrap();
+        assert_eq!(next_json(&mut ws).await["close"], 4400);
         e.s.stop().await;
     }
 }

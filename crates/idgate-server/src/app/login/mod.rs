@@ -193,3 +193,44 @@ pub async fn expire_due(st: &AppState, limit: i64) -> Result<usize, ApiError> {
     }
     Ok(rows.len())
 }
+
+/// Prefix of hub messages that announce a pushed login to authenticator sockets.
+const ANNOUNCE: &str = "push:";
+
+/// A login pushed to a person, as announced to the open authenticator pages.
+pub struct Announcement {
+    pub login_id: String,
+    pub tenant_id: String,
+    pub username: String,
+    pub short_token: String,
+}
+
+/// Tells the open authenticator pages of the login's person, on every node, that the login was
+/// pushed (see [`crate::http::device_ws`]). The short token travels sealed with the master key.
+pub async fn announce(st: &AppState, row: &LoginRow, short: &str) {
+    let Some(username) = &row.username else {
+        return;
+    };
+    let plain = serde_json::json!({
+        "tenant_id": row.tenant_id, "username": username, "short_token": short,
+    })
+    .to_string();
+    let sealed = st
+        .keys
+        .seal_str(&plain, row.id.as_bytes(), &mut rand::rngs::OsRng);
+    super::login_runtime::publish(st, &format!("{ANNOUNCE}{}:{sealed}", row.id)).await;
+}
+
+/// The announcement in a hub message, if it is one and its seal opens.
+pub fn opened_announcement(st: &AppState, msg: &str) -> Option<Announcement> {
+    let (login_id, sealed) = msg.strip_prefix(ANNOUNCE)?.split_once(':')?;
+    let plain = st.keys.open_str(sealed, login_id.as_bytes()).ok()?;
+    let v: Value = serde_json::from_str(&plain).ok()?;
+    let field = |k: &str| v[k].as_str().map(str::to_owned);
+    Some(Announcement {
+        login_id: login_id.to_owned(),
+        tenant_id: field("tenant_id")?,
+        username: field("username")?,
+        short_token: field("short_token")?,
+    })
+}

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{
-    authenticate_client, body_credentials, event, expire, login_error, oauth_validation,
+    announce, authenticate_client, body_credentials, event, expire, login_error, oauth_validation,
     request_of, ws_token_of, Client,
 };
 use crate::http::error::ApiError;
@@ -104,9 +104,10 @@ pub async fn start(st: &AppState, body: &Value) -> Result<LoginView, ApiError> {
         now,
     )];
     let mut jobs = Vec::new();
+    let mut pushed = false;
     if let (Some(u), true) = (&req.username, c.can_notify()) {
         // A refused push does not fail the start: the QR code still works.
-        let _ = plan_push(
+        pushed = plan_push(
             st,
             &c,
             &mut row,
@@ -116,9 +117,13 @@ pub async fn start(st: &AppState, body: &Value) -> Result<LoginView, ApiError> {
             &mut events,
             &mut jobs,
         )
-        .await?;
+        .await?
+        .is_none();
     }
     st.store.insert_login(&row, &events, &jobs).await?;
+    if pushed {
+        announce(st, &row, &short).await;
+    }
     let notified = deliver_now(st, &jobs).await;
     Ok(view(st, &c, &row, &short, notified))
 }
@@ -197,6 +202,7 @@ pub async fn notify(st: &AppState, body: &Value) -> Result<LoginView, ApiError> 
     row.updated_at = now;
     row.version += 1;
     st.store.update_login(&row, &events, &jobs).await?;
+    announce(st, &row, &n.short_token).await;
     let notified = deliver_now(st, &jobs).await;
     let mut v = view(st, &c, &row, &n.short_token, notified);
     v.callback_url = Some(row.callback_url.clone());
