@@ -4,8 +4,9 @@
 
 use sqlx::{Any, Transaction};
 
-use crate::db::Store;
+use crate::db::{Backend, Store};
 use crate::error::{Result, StoreError};
+use crate::group::{cached_sql, placeholders};
 use crate::login_rows::{AccessTokenRow, LoginEventRow, LoginJobRow, LoginRow, PushCountRow};
 
 pub(crate) const COLS: &str = "id, tenant_id, client_id, short_token_hash, ws_token_hash, username, subject, scope, \
@@ -44,6 +45,13 @@ macro_rules! bind_login {
 }
 pub(crate) use bind_login;
 
+/// Rows per multi-row statement for events and jobs (a login has a few of each).
+const CHUNK: usize = 128;
+
+fn refs<T>(rows: &[T]) -> Vec<&T> {
+    rows.iter().collect()
+}
+
 /// Live statuses: the login can still be scanned, approved or denied.
 const LIVE: &str = "('pending', 'scanned')";
 
@@ -65,7 +73,7 @@ impl Store {
         )
         .execute(&mut *tx)
         .await?;
-        write_side_effects(&mut tx, events, jobs).await?;
+        write_side_effects(&mut tx, self.backend, &refs(events), &refs(jobs)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -104,7 +112,7 @@ impl Store {
             tx.rollback().await?;
             return Err(StoreError::Conflict("login changed concurrently"));
         }
-        write_side_effects(&mut tx, events, jobs).await?;
+        write_side_effects(&mut tx, self.backend, &refs(events), &refs(jobs)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -194,7 +202,7 @@ impl Store {
 
     pub async fn insert_login_event(&self, e: &LoginEventRow) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        write_side_effects(&mut tx, std::slice::from_ref(e), &[]).await?;
+        write_side_effects(&mut tx, self.backend, &[e], &[]).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -280,42 +288,77 @@ impl Store {
     }
 }
 
-async fn write_side_effects(
+/// Inserts login events and jobs, one multi-row statement per up to [`CHUNK`] rows of each.
+pub(crate) async fn write_side_effects(
     tx: &mut Transaction<'static, Any>,
-    events: &[LoginEventRow],
-    jobs: &[LoginJobRow],
+    backend: Backend,
+    events: &[&LoginEventRow],
+    jobs: &[&LoginJobRow],
 ) -> Result<()> {
-    for e in events {
-        sqlx::query(
-            "INSERT INTO login_events (id, tenant_id, login_id, type, detail, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&e.id)
-        .bind(&e.tenant_id)
-        .bind(&e.login_id)
-        .bind(&e.kind)
-        .bind(&e.detail)
-        .bind(e.created_at)
-        .execute(&mut **tx)
-        .await?;
+    for chunk in events.chunks(CHUNK) {
+        let sql = cached_sql("login_events", chunk.len(), backend, || {
+            format!(
+                "INSERT INTO login_events (id, tenant_id, login_id, type, detail, created_at) VALUES {}",
+                placeholders(chunk.len(), 6)
+            )
+        });
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q
+                .bind(&e.id)
+                .bind(&e.tenant_id)
+                .bind(&e.login_id)
+                .bind(&e.kind)
+                .bind(&e.detail)
+                .bind(e.created_at);
+        }
+        q.execute(&mut **tx).await?;
     }
-    for j in jobs {
-        sqlx::query(
-            "INSERT INTO login_jobs (id, tenant_id, login_id, kind, target, payload, status, attempts, \
-             next_attempt_at, lease_until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10)",
-        )
-        .bind(&j.id)
-        .bind(&j.tenant_id)
-        .bind(&j.login_id)
-        .bind(&j.kind)
-        .bind(&j.target)
-        .bind(&j.payload)
-        .bind(&j.status)
-        .bind(j.attempts)
-        .bind(j.next_attempt_at)
-        .bind(j.created_at)
-        .execute(&mut **tx)
-        .await?;
+    for chunk in jobs.chunks(CHUNK) {
+        let sql = cached_sql("login_jobs", chunk.len(), backend, || {
+            format!(
+                "INSERT INTO login_jobs (id, tenant_id, login_id, kind, target, payload, status, attempts, \
+                 next_attempt_at, lease_until, created_at) VALUES {}",
+                job_tuples(chunk.len())
+            )
+        });
+        let mut q = sqlx::query(&sql);
+        for j in chunk {
+            q = q
+                .bind(&j.id)
+                .bind(&j.tenant_id)
+                .bind(&j.login_id)
+                .bind(&j.kind)
+                .bind(&j.target)
+                .bind(&j.payload)
+                .bind(&j.status)
+                .bind(j.attempts)
+                .bind(j.next_attempt_at)
+                .bind(j.created_at);
+        }
+        q.execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// Job tuples: ten placeholders per row with the literal `lease_until` 0 as tenth column.
+fn job_tuples(rows: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (1..=10).map(|c| format!("${}", r * 10 + c)).collect();
+            format!("({}, 0, {})", p[..9].join(", "), p[9])
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn job_tuples_put_the_literal_lease_in_tenth_place() {
+        assert_eq!(
+            super::job_tuples(1),
+            "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10)"
+        );
+    }
 }
