@@ -53,10 +53,19 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    row.token_hash = hash_secret(&derive_token(st, &row, 0));
+    let token = derive_token(st, &row, 0);
+    row.token_hash = hash_secret(&token);
     for _ in 0..5 {
         row.hash = random_hash();
-        let view = view(st, t, row.clone())?;
+        // The view of what is being stored, built from the values at hand (no re-parse).
+        let view = SessionView {
+            url: format!("{}/s/{}/t/{}", st.public_base, row.hash, token),
+            token: token.clone(),
+            row: row.clone(),
+            status: Status::Pending,
+            settings: req.settings.clone(),
+            offset: t.offset,
+        };
         let event = new_event(st, &view, EventType::Created, None);
         match st.store.create_session(row.clone(), event).await? {
             Created::Inserted => {
