@@ -1,7 +1,7 @@
 //! PP-OCRv5 text detection (DB): resize to multiples of 32, normalise, run the network,
 //! threshold the probability map, turn regions into rotated boxes and unclip them.
 
-use image::{imageops::FilterType, RgbImage};
+use image::RgbImage;
 use ort::{session::Session, value::Tensor};
 
 use super::geometry::{convex_hull, mean_inside, min_area_rect, regions, Quad};
@@ -53,17 +53,8 @@ pub(super) fn detect(
     limits: DetLimits,
 ) -> Result<Vec<DetBox>, VisionError> {
     let (w, h) = target_size(img.width(), img.height(), limits);
-    let resized = image::imageops::resize(img, w, h, FilterType::Triangle);
     let (wu, hu) = (w as usize, h as usize);
-    let mut input = vec![0f32; 3 * wu * hu];
-    for (x, y, p) in resized.enumerate_pixels() {
-        let i = y as usize * wu + x as usize;
-        for c in 0..3 {
-            // channel c of the network is BGR[c]
-            let v = p.0[2 - c] as f32 / 255.0;
-            input[c * wu * hu + i] = (v - MEAN[c]) / STD[c];
-        }
-    }
+    let input = resize_normalised(img, wu, hu);
     let tensor = Tensor::from_array(([1usize, 3, hu, wu], input)).map_err(ort_err)?;
     let outputs = session.run(ort::inputs![tensor]).map_err(ort_err)?;
     let (shape, probs) = outputs[0].try_extract_tensor::<f32>().map_err(ort_err)?;
@@ -88,6 +79,44 @@ pub(super) fn detect(
             score: b.score,
         })
         .collect())
+}
+
+/// `img` resized to `w` x `h` by bilinear sampling (what PaddleOCR's `cv2.resize` does) straight
+/// into the network's layout: planar B, G, R, normalised with the ImageNet statistics.
+fn resize_normalised(img: &RgbImage, w: usize, h: usize) -> Vec<f32> {
+    let (iw, ih) = (img.width() as usize, img.height() as usize);
+    let raw = img.as_raw();
+    // Per output column: left source column and weight of the right one (likewise for rows).
+    let taps = |out: usize, src: usize| -> Vec<(usize, f32)> {
+        let scale = src as f32 / out as f32;
+        (0..out)
+            .map(|o| {
+                let f = ((o as f32 + 0.5) * scale - 0.5).clamp(0.0, (src - 1) as f32);
+                let i = (f.floor() as usize).min(src.saturating_sub(2));
+                (i, f - i as f32)
+            })
+            .collect()
+    };
+    let (xs, ys) = (taps(w, iw), taps(h, ih));
+    let plane = w * h;
+    let mut out = vec![0f32; 3 * plane];
+    // (v / 255 - mean) / std as v * a + b, per network channel (channel c is BGR[c]).
+    let ab: [(f32, f32); 3] = std::array::from_fn(|c| (1.0 / (255.0 * STD[c]), -MEAN[c] / STD[c]));
+    let mut row = vec![0f32; iw * 3];
+    for (y, &(sy, fy)) in ys.iter().enumerate() {
+        let (r0, r1) = (sy * iw * 3, (sy + 1).min(ih - 1) * iw * 3);
+        for (k, v) in row.iter_mut().enumerate() {
+            *v = raw[r0 + k] as f32 * (1.0 - fy) + raw[r1 + k] as f32 * fy;
+        }
+        for (x, &(sx, fx)) in xs.iter().enumerate() {
+            let (p0, p1) = (sx * 3, (sx + 1).min(iw - 1) * 3);
+            for c in 0..3 {
+                let v = row[p0 + 2 - c] * (1.0 - fx) + row[p1 + 2 - c] * fx;
+                out[c * plane + y * w + x] = v * ab[c].0 + ab[c].1;
+            }
+        }
+    }
+    out
 }
 
 /// DB post-processing on a probability map (map coordinates).

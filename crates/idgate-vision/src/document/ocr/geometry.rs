@@ -215,40 +215,57 @@ pub fn quad_size(q: &Quad) -> (f32, f32) {
     )
 }
 
-/// Samples the quad (reading order) into an image `out_h` pixels high, keeping the aspect ratio
-/// (width at least `min_w`); the corners map by bilinear interpolation, pixels by bilinear
-/// sampling with replicated borders.
-pub(super) fn crop_quad(img: &RgbImage, q: &Quad, out_h: u32, max_w: u32) -> RgbImage {
+/// Samples the quad (reading order) into an image `out_h` pixels high, its width following the
+/// aspect ratio times `x_scale` (at most `max_w`); the corners map by bilinear interpolation,
+/// pixels by bilinear sampling with replicated borders, averaged over a few taps along an axis
+/// the crop shrinks (point sampling would alias thin strokes).
+pub(super) fn crop_quad(
+    img: &RgbImage,
+    q: &Quad,
+    out_h: u32,
+    x_scale: f32,
+    max_w: u32,
+) -> RgbImage {
     let (w, h) = quad_size(q);
-    let out_w = ((out_h as f32 * w / h.max(1.0)).round() as u32).clamp(1, max_w.max(1));
+    let out_w = ((out_h as f32 * w * x_scale / h.max(1.0)).round() as u32).clamp(1, max_w.max(1));
     let mut out = RgbImage::new(out_w, out_h);
     let (iw, ih) = (img.width() as i64, img.height() as i64);
     let px = |x: i64, y: i64| {
         img.get_pixel(x.clamp(0, iw - 1) as u32, y.clamp(0, ih - 1) as u32)
             .0
     };
+    let bilinear = |p: [f32; 2], acc: &mut [f32; 3]| {
+        let (fx, fy) = (p[0] - 0.5, p[1] - 0.5);
+        let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
+        let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
+        let (a, b, c, d) = (
+            px(x0, y0),
+            px(x0 + 1, y0),
+            px(x0, y0 + 1),
+            px(x0 + 1, y0 + 1),
+        );
+        for k in 0..3 {
+            let top = a[k] as f32 * (1.0 - ax) + b[k] as f32 * ax;
+            let bot = c[k] as f32 * (1.0 - ax) + d[k] as f32 * ax;
+            acc[k] += top * (1.0 - ay) + bot * ay;
+        }
+    };
+    // Source pixels per output pixel along each axis: that many taps (rounded) per pixel.
+    let taps = |src: f32, dst: u32| ((src / dst as f32).round() as u32).clamp(1, 4);
+    let (tx, ty) = (taps(w, out_w), taps(h, out_h));
+    let norm = 1.0 / (tx * ty) as f32;
     for oy in 0..out_h {
-        let t = (oy as f32 + 0.5) / out_h as f32;
-        let left = lerp(q[0], q[3], t);
-        let right = lerp(q[1], q[2], t);
         for ox in 0..out_w {
-            let s = (ox as f32 + 0.5) / out_w as f32;
-            let p = lerp(left, right, s);
-            let (fx, fy) = (p[0] - 0.5, p[1] - 0.5);
-            let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
-            let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
-            let (a, b, c, d) = (
-                px(x0, y0),
-                px(x0 + 1, y0),
-                px(x0, y0 + 1),
-                px(x0 + 1, y0 + 1),
-            );
-            let mut v = [0u8; 3];
-            for k in 0..3 {
-                let top = a[k] as f32 * (1.0 - ax) + b[k] as f32 * ax;
-                let bot = c[k] as f32 * (1.0 - ax) + d[k] as f32 * ax;
-                v[k] = (top * (1.0 - ay) + bot * ay).round().clamp(0.0, 255.0) as u8;
+            let mut acc = [0f32; 3];
+            for j in 0..ty {
+                let t = (oy as f32 + (j as f32 + 0.5) / ty as f32) / out_h as f32;
+                let (left, right) = (lerp(q[0], q[3], t), lerp(q[1], q[2], t));
+                for i in 0..tx {
+                    let s = (ox as f32 + (i as f32 + 0.5) / tx as f32) / out_w as f32;
+                    bilinear(lerp(left, right, s), &mut acc);
+                }
             }
+            let v = acc.map(|a| (a * norm).round().clamp(0.0, 255.0) as u8);
             out.put_pixel(ox, oy, image::Rgb(v));
         }
     }
@@ -257,6 +274,22 @@ pub(super) fn crop_quad(img: &RgbImage, q: &Quad, out_h: u32, max_w: u32) -> Rgb
 
 fn lerp(a: [f32; 2], b: [f32; 2], t: f32) -> [f32; 2] {
     [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]
+}
+
+/// The quad lengthened by `k` times its height at both ends (along its reading direction).
+pub(super) fn extend_quad(q: &Quad, k: f32) -> Quad {
+    let (w, h) = quad_size(q);
+    let u = [
+        (q[1][0] - q[0][0]) / w.max(1e-3),
+        (q[1][1] - q[0][1]) / w.max(1e-3),
+    ];
+    let d = [u[0] * k * h, u[1] * k * h];
+    [
+        [q[0][0] - d[0], q[0][1] - d[1]],
+        [q[1][0] + d[0], q[1][1] + d[1]],
+        [q[2][0] + d[0], q[2][1] + d[1]],
+        [q[3][0] - d[0], q[3][1] - d[1]],
+    ]
 }
 
 /// The same quad read upside down.

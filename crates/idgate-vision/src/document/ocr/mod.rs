@@ -18,8 +18,8 @@ use serde::Serialize;
 use crate::VisionError;
 use detect::{detect, DetLimits};
 pub use geometry::Quad;
-use geometry::{crop_quad, quad_size, rotate_quad_180};
-use recognize::{recognise, upside_down, REC_HEIGHT, REC_MAX_WIDTH};
+use geometry::{crop_quad, extend_quad, quad_size, rotate_quad_180};
+use recognize::{recognise, upside_down, REC_HEIGHT, REC_MAX_WIDTH, REC_MIN_WIDTH};
 
 /// One line of recognised text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -56,7 +56,12 @@ const PAGE_LIMITS: DetLimits = DetLimits {
     max_side: 2048,
 };
 const BATCH: usize = 8;
+/// The fixed cost of one recogniser run, in padded columns of work.
+const RUN_COST: u64 = 48;
 const MAX_ORIENTATION_WINDOWS: usize = 48;
+/// Page lines are cropped this many line heights longer at each end: DB boxes end right at
+/// the last glyph, which the recogniser then tends to drop (accents and cedillas first).
+const LINE_MARGIN: f32 = 0.15;
 
 /// `IDGATE_MODELS_DIR`, else the repository's `models/` (where the setup script puts them).
 pub fn default_models_dir() -> PathBuf {
@@ -160,12 +165,14 @@ impl OcrEngine {
         })
     }
 
-    /// Recognises line crops in batches of similar width.
+    /// Recognises line crops in batches of similar width (see [`plan_batches`]).
     fn recognise_crops(&mut self, crops: &[RgbImage]) -> Result<Vec<(String, f32)>, VisionError> {
         let mut order: Vec<usize> = (0..crops.len()).collect();
         order.sort_by_key(|&i| crops[i].width());
+        let widths: Vec<u32> = order.iter().map(|&i| crops[i].width()).collect();
         let mut out = vec![(String::new(), 0.0); crops.len()];
-        for chunk in order.chunks(BATCH) {
+        for range in plan_batches(&widths) {
+            let chunk = &order[range];
             let refs: Vec<&RgbImage> = chunk.iter().map(|&i| &crops[i]).collect();
             for (&i, r) in chunk
                 .iter()
@@ -184,6 +191,9 @@ impl OcrEngine {
         let (cw, ch) = self.cls_input;
         let mut windows = Vec::new();
         for crop in crops {
+            if windows.len() >= MAX_ORIENTATION_WINDOWS {
+                break;
+            }
             let win = (crop.height() as f32 * cw as f32 / ch.max(1) as f32).round() as u32;
             if crop.width() <= win * 3 / 2 {
                 windows.push(crop.clone());
@@ -209,11 +219,48 @@ impl OcrEngine {
     }
 }
 
-/// Quads of tall boxes are turned so their long side reads left to right.
+/// Splits crops sorted by width into batches of at most `BATCH`. A batch is padded to its
+/// widest crop (and to at least `REC_MIN_WIDTH`), so it costs its size times that width in
+/// recogniser columns, plus a fixed cost per run; the split minimises the sum (dynamic
+/// programming over the sorted widths).
+fn plan_batches(sorted_widths: &[u32]) -> Vec<std::ops::Range<usize>> {
+    let n = sorted_widths.len();
+    let padded = |i: usize| u64::from(sorted_widths[i].max(REC_MIN_WIDTH));
+    // best[i]: cost of the first i crops; from[i]: where the last batch of that split starts.
+    let mut best = vec![0u64; n + 1];
+    let mut from = vec![0usize; n + 1];
+    for i in 1..=n {
+        best[i] = u64::MAX;
+        for j in i.saturating_sub(BATCH)..i {
+            let cost = best[j] + (i - j) as u64 * padded(i - 1) + RUN_COST;
+            if cost < best[i] {
+                (best[i], from[i]) = (cost, j);
+            }
+        }
+    }
+    let mut batches = Vec::new();
+    let mut i = n;
+    while i > 0 {
+        batches.push(from[i]..i);
+        i = from[i];
+    }
+    batches.reverse();
+    batches
+}
+
+/// Recogniser crops of page lines, with a margin at both ends.
 fn crops_for(img: &RgbImage, quads: &[Quad]) -> Vec<RgbImage> {
     quads
         .iter()
-        .map(|q| crop_quad(img, q, REC_HEIGHT, REC_MAX_WIDTH))
+        .map(|q| {
+            crop_quad(
+                img,
+                &extend_quad(q, LINE_MARGIN),
+                REC_HEIGHT,
+                1.0,
+                REC_MAX_WIDTH,
+            )
+        })
         .collect()
 }
 
@@ -274,4 +321,24 @@ fn sort_reading_order(lines: &mut [TextLine]) {
 pub(crate) fn centre(q: &Quad) -> [f32; 2] {
     let s = q.iter().fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
     [s[0] / 4.0, s[1] / 4.0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_group_similar_widths() {
+        // Narrow crops all pad to the minimum width: one batch; a wide one runs alone.
+        let w = [60, 90, 120, 200, 250, 300, 1400];
+        assert_eq!(plan_batches(&w), vec![0..6, 6..7]);
+        // Never more than BATCH per run, every crop in exactly one batch, in order.
+        let w: Vec<u32> = (0..20).map(|i| 100 + i * 10).collect();
+        let plan = plan_batches(&w);
+        assert!(plan.iter().all(|r| r.len() <= BATCH));
+        assert_eq!(plan.first().map(|r| r.start), Some(0));
+        assert_eq!(plan.last().map(|r| r.end), Some(20));
+        assert!(plan.windows(2).all(|p| p[0].end == p[1].start));
+        assert!(plan_batches(&[]).is_empty());
+    }
 }

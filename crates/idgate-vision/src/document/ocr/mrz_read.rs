@@ -1,5 +1,6 @@
-//! MRZ fast path: detect text boxes, join the pieces of each printed line, keep the long thin
-//! lines, recognise only those (upright or turned 180°), and parse the best 2- or 3-line group.
+//! MRZ fast path: detect text boxes (on a small copy of the image first, at a larger scale only
+//! if that finds no valid zone), join the pieces of each printed line, keep the long thin lines,
+//! recognise only those (upright or turned 180°), and parse the best 2- or 3-line group.
 
 use std::time::Instant;
 
@@ -36,29 +37,75 @@ pub struct MrzTiming {
     pub total_ms: f64,
 }
 
-/// MRZ characters are large and regular: a smaller detection scale than a full page suffices.
+/// First detection pass: MRZ characters are large and regular, so a small input usually finds
+/// the zone (the image is never scaled up for it).
+const QUICK_LIMITS: DetLimits = DetLimits {
+    min_side: 320,
+    max_side: 640,
+};
+/// Second pass, when the first finds no zone with every check digit valid.
 const MRZ_LIMITS: DetLimits = DetLimits {
     min_side: 512,
     max_side: 960,
 };
 /// Crop heights tried (relative to the detected box) when the first read fails its checks.
 const PAD_VARIANTS: [f32; 3] = [1.0, 1.2, 0.85];
+/// MRZ lines are recognised narrower than their aspect ratio: OCR-B is monospace and widely
+/// spaced, and the recogniser's cost grows with the crop's width.
+const MRZ_X_SCALE: f32 = 0.7;
 
 /// Finds and reads the machine-readable zone of a document photo or scan.
 /// `NoText` when the image has no text lines; `NoMrz` when no zone parses.
 pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, VisionError> {
     let t0 = Instant::now();
-    let boxes: Vec<Quad> = detect(&mut engine.det, img, MRZ_LIMITS)?
-        .into_iter()
-        .map(|b| b.quad)
-        .collect();
-    let detect_ms = ms(t0);
-    if boxes.is_empty() {
+    let (mut detect_ms, mut recognise_ms) = (0.0, 0.0);
+    let mut text = false;
+    let mut best: Option<(Group, bool)> = None;
+    for limits in [QUICK_LIMITS, MRZ_LIMITS] {
+        let t = Instant::now();
+        let boxes: Vec<Quad> = detect(&mut engine.det, img, limits)?
+            .into_iter()
+            .map(|b| b.quad)
+            .collect();
+        detect_ms += ms(t);
+        text |= !boxes.is_empty();
+        let t = Instant::now();
+        let found = read_zone(engine, img, boxes)?;
+        recognise_ms += ms(t);
+        if found.as_ref().map(|(g, _)| score(g)) > best.as_ref().map(|(g, _)| score(g)) {
+            best = found;
+        }
+        if best.as_ref().is_some_and(|(g, _)| g.mrz.all_checks_valid()) {
+            break;
+        }
+    }
+    if !text {
         return Err(VisionError::NoText);
     }
+    let (group, upside_down) = best.ok_or(VisionError::NoMrz)?;
+    Ok(MrzRead {
+        mrz: group.mrz,
+        lines: group.raw,
+        confidence: group.confidence,
+        upside_down,
+        timing: MrzTiming {
+            detect_ms,
+            recognise_ms,
+            total_ms: ms(t0),
+        },
+    })
+}
+
+/// Reads the zone among one detection's boxes: the best group found and whether it was read
+/// turned 180°.
+fn read_zone(
+    engine: &mut OcrEngine,
+    img: &RgbImage,
+    boxes: Vec<Quad>,
+) -> Result<Option<(Group, bool)>, VisionError> {
     let all = candidates(join_lines(boxes));
     if all.is_empty() {
-        return Err(VisionError::NoMrz);
+        return Ok(None);
     }
     // Passes, cheapest first: the block of equal stacked lines, the page's longest lines, then
     // every long thin line with looser and tighter crops.
@@ -67,6 +114,37 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
         .take(4)
         .collect();
     let equal = equal_lines(&all);
+    let everything: Vec<usize> = (0..all.len()).collect();
+    let turned: Vec<Quad> = all.iter().map(|(_, q)| rotate_quad_180(q)).collect();
+    let upright: Vec<Quad> = all.iter().map(|(_, q)| *q).collect();
+    let quads = |upside_down: bool| if upside_down { &turned } else { &upright };
+    let mut caches = [ReadCache::new(), ReadCache::new()];
+    let mut best: Option<(Group, bool)> = None;
+    // The equal block, read the way the orientation model sees it, settles most documents.
+    let mut first = None;
+    if !equal.is_empty() {
+        let crops: Vec<RgbImage> = equal
+            .iter()
+            .map(|&i| crop_quad(img, &all[i].1, REC_HEIGHT, 1.0, REC_MAX_WIDTH))
+            .collect();
+        let upside_down = engine.upside_down_share(&crops)? > 0.5;
+        let cache = &mut caches[usize::from(upside_down)];
+        best = read_group(
+            engine,
+            img,
+            quads(upside_down),
+            &equal,
+            &PAD_VARIANTS[..1],
+            cache,
+        )?
+        .map(|g| (g, upside_down));
+        if best.as_ref().is_some_and(|(g, _)| g.mrz.all_checks_valid()) {
+            return Ok(best);
+        }
+        first = Some(upside_down);
+    }
+    // The orientation model's vote says which way to try next; the MRZ font under glare can
+    // fool it, so the other way is read too when the first finds no valid zone.
     let mut probe: Vec<usize> = (0..all.len().min(6)).collect();
     let extra: Vec<usize> = equal
         .iter()
@@ -76,16 +154,9 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
     probe.extend(extra);
     let crops: Vec<RgbImage> = probe
         .iter()
-        .map(|&i| crop_quad(img, &all[i].1, REC_HEIGHT, REC_MAX_WIDTH))
+        .map(|&i| crop_quad(img, &all[i].1, REC_HEIGHT, 1.0, REC_MAX_WIDTH))
         .collect();
-    // The orientation model's vote says which way to try first; the MRZ font under glare can
-    // fool it, so the other way is read too when the first finds no valid zone.
     let guess = engine.upside_down_share(&crops)? > 0.5;
-    let t1 = Instant::now();
-    let everything: Vec<usize> = (0..all.len()).collect();
-    let turned: Vec<Quad> = all.iter().map(|(_, q)| rotate_quad_180(q)).collect();
-    let upright: Vec<Quad> = all.iter().map(|(_, q)| *q).collect();
-    let quads = |upside_down: bool| if upside_down { &turned } else { &upright };
     // Cheap passes both ways; then, the way the orientation model voted, every candidate once
     // and looser and tighter crops of the lines that read as something like MRZ.
     let order = [
@@ -96,9 +167,10 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
         (guess, 2),
         (guess, 3),
     ];
-    let mut caches = [ReadCache::new(), ReadCache::new()];
-    let mut best: Option<(Group, bool)> = None;
     for (upside_down, pass) in order {
+        if first == Some(upside_down) && pass == 0 {
+            continue;
+        }
         let cache = &mut caches[usize::from(upside_down)];
         let (lines, pads): (Vec<usize>, &[f32]) = match pass {
             0 => (equal.clone(), &PAD_VARIANTS[..1]),
@@ -128,19 +200,7 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
             break;
         }
     }
-    let recognise_ms = ms(t1);
-    let (group, upside_down) = best.ok_or(VisionError::NoMrz)?;
-    Ok(MrzRead {
-        mrz: group.mrz,
-        lines: group.raw,
-        confidence: group.confidence,
-        upside_down,
-        timing: MrzTiming {
-            detect_ms,
-            recognise_ms,
-            total_ms: ms(t0),
-        },
-    })
+    Ok(best)
 }
 
 fn score(g: &Group) -> usize {
@@ -177,7 +237,15 @@ fn read_group(
             .collect();
         let crops: Vec<RgbImage> = todo
             .iter()
-            .map(|&i| crop_quad(img, &pad_quad(&quads[i], pad), REC_HEIGHT, REC_MAX_WIDTH))
+            .map(|&i| {
+                crop_quad(
+                    img,
+                    &pad_quad(&quads[i], pad),
+                    REC_HEIGHT,
+                    MRZ_X_SCALE,
+                    REC_MAX_WIDTH,
+                )
+            })
             .collect();
         for (&i, read) in todo.iter().zip(engine.recognise_crops(&crops)?) {
             cache.insert(key(i), read);

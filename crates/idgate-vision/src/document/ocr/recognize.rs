@@ -10,7 +10,7 @@ use crate::VisionError;
 /// Recogniser input height.
 pub(super) const REC_HEIGHT: u32 = 48;
 /// PaddleOCR pads lines to at least 320 pixels wide (its training shape 3x48x320).
-const REC_MIN_WIDTH: u32 = 320;
+pub(super) const REC_MIN_WIDTH: u32 = 320;
 /// The widest line the recogniser is given (a 44-character MRZ line needs ~1,300).
 pub(super) const REC_MAX_WIDTH: u32 = 3200;
 
