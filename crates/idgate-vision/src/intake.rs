@@ -3,9 +3,12 @@
 //! Owns turning caller bytes into one RGB image, always through the same decoder (the `image`
 //! crate: zune-jpeg, png, image-webp), because face embeddings move by up to 0.1 between JPEG
 //! decoders. Limits are enforced before any pixel buffer exists: the encoded size first, then the
-//! dimensions read from the header. It must not know about faces, documents or HTTP.
+//! dimensions read from the header. A [`DecodeBudget`] shared by several threads also caps the
+//! pixels decoded at the same time, so concurrent large photos queue instead of adding up in
+//! memory. It must not know about faces, documents or HTTP.
 
 use std::io::Cursor;
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use base64::Engine as _;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageReader, Limits, RgbImage};
@@ -130,8 +133,93 @@ pub fn decode_base64(s: &str, max_bytes: usize) -> Result<Vec<u8>, VisionError> 
     Ok(bytes)
 }
 
+/// Caps the pixels being decoded (and worked on) at the same time by the threads sharing it.
+///
+/// A decoded photo costs about 3 bytes per pixel plus the decoder's and its users' working
+/// copies; without a cap, every worker decoding a large photo at once adds up. A permit for a
+/// photo larger than the whole budget waits until no other permit is out, then runs alone.
+#[derive(Debug)]
+pub struct DecodeBudget {
+    pixels: u64,
+    in_use: Mutex<u64>,
+    freed: Condvar,
+}
+
+impl DecodeBudget {
+    /// A budget of `pixels` pixels in flight (at least 1).
+    pub fn new(pixels: u64) -> Self {
+        Self {
+            pixels: pixels.max(1),
+            in_use: Mutex::new(0),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// The budget in pixels.
+    pub fn pixels(&self) -> u64 {
+        self.pixels
+    }
+
+    /// Blocks until `pixels` fit in the budget (or nothing else is in flight), then reserves them
+    /// until the permit is dropped.
+    pub fn acquire(&self, pixels: u64) -> DecodePermit<'_> {
+        let mut in_use = self.in_use.lock().unwrap_or_else(PoisonError::into_inner);
+        while *in_use > 0 && in_use.saturating_add(pixels) > self.pixels {
+            in_use = self
+                .freed
+                .wait(in_use)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *in_use = in_use.saturating_add(pixels);
+        DecodePermit {
+            budget: self,
+            pixels,
+        }
+    }
+}
+
+/// Pixels reserved in a [`DecodeBudget`]; released on drop. Keep it while the pixels live.
+#[derive(Debug)]
+pub struct DecodePermit<'a> {
+    budget: &'a DecodeBudget,
+    pixels: u64,
+}
+
+impl Drop for DecodePermit<'_> {
+    fn drop(&mut self) {
+        let mut in_use = self
+            .budget
+            .in_use
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *in_use = in_use.saturating_sub(self.pixels);
+        drop(in_use);
+        self.budget.freed.notify_all();
+    }
+}
+
 /// Decodes an image file within `limits` and applies its EXIF orientation.
 pub fn load(bytes: &[u8], limits: IntakeLimits) -> Result<Intake, VisionError> {
+    decode(bytes, limits, None).map(|(intake, _)| intake)
+}
+
+/// [`load`], with the pixels reserved in `budget` from the header check (before any pixel buffer
+/// exists) until the returned permit is dropped: drop it once done with the pixels.
+pub fn load_within<'b>(
+    bytes: &[u8],
+    limits: IntakeLimits,
+    budget: &'b DecodeBudget,
+) -> Result<(Intake, DecodePermit<'b>), VisionError> {
+    let (intake, permit) = decode(bytes, limits, Some(budget))?;
+    let permit = permit.ok_or_else(|| VisionError::Internal("no decode permit".into()))?;
+    Ok((intake, permit))
+}
+
+fn decode<'b>(
+    bytes: &[u8],
+    limits: IntakeLimits,
+    budget: Option<&'b DecodeBudget>,
+) -> Result<(Intake, Option<DecodePermit<'b>>), VisionError> {
     if bytes.len() > limits.max_bytes {
         return Err(VisionError::ImageTooLarge {
             bytes: bytes.len(),
@@ -167,6 +255,7 @@ pub fn load(bytes: &[u8], limits: IntakeLimits) -> Result<Intake, VisionError> {
     decoder
         .set_limits(Limits::default())
         .map_err(map_image_error)?;
+    let permit = budget.map(|b| b.acquire(u64::from(width) * u64::from(height)));
     // A broken EXIF block is not worth refusing the photo for: treat it as "no rotation".
     let orientation = decoder
         .orientation()
@@ -175,14 +264,15 @@ pub fn load(bytes: &[u8], limits: IntakeLimits) -> Result<Intake, VisionError> {
     let rotated = orientation != image::metadata::Orientation::NoTransforms;
     decoded.apply_orientation(orientation);
     let image = decoded.into_rgb8();
-    Ok(Intake {
+    let intake = Intake {
         format,
         width: image.width(),
         height: image.height(),
         byte_size: bytes.len(),
         rotated,
         image,
-    })
+    };
+    Ok((intake, permit))
 }
 
 /// Base64 text to decoded image in one step, with the same limits.
@@ -288,6 +378,35 @@ mod tests {
             decode_base64("aGVsbG8gd29ybGQ=", 4),
             Err(VisionError::ImageTooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn decode_budget_caps_pixels_in_flight() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
+
+        let budget = Arc::new(DecodeBudget::new(10));
+        // Larger than the whole budget: granted when nothing else is out.
+        drop(budget.acquire(25));
+        let (peak, current) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let threads: Vec<_> = (0..6)
+            .map(|i| {
+                let (budget, peak, current) = (budget.clone(), peak.clone(), current.clone());
+                std::thread::spawn(move || {
+                    let px = 3 + i % 3;
+                    let _permit = budget.acquire(px);
+                    let now = current.fetch_add(px, Ordering::SeqCst) + px;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    current.fetch_sub(px, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("joins");
+        }
+        assert!(peak.load(Ordering::SeqCst) <= 10);
+        assert_eq!(*budget.in_use.lock().expect("lock"), 0);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use dlib_face_recognition::{
     FaceDetectorTrait, FaceEncoderTrait, ImageMatrix, LandmarkPredictorTrait, Rectangle,
 };
 use image::imageops::{self, FilterType};
-use image::RgbImage;
+use image::{GenericImageView, RgbImage};
 
 use super::quality::{self, FaceQuality};
 use super::similarity::Embedding;
@@ -208,11 +208,18 @@ impl FaceCrop {
         let y0 = face.top.saturating_sub(my);
         let x1 = (face.left + face.width + mx).min(image.width());
         let y1 = (face.top + face.height + my).min(image.height());
-        let region = imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image();
+        // Shrunk straight from a view of the original: never a full-resolution copy of the region.
+        let region = imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0);
+        let (rw, rh) = (region.width(), region.height());
         let scale = (EMBED_FACE_MAX_PX as f32 / face.width as f32).min(1.0);
-        let crop = resize_by(&region, scale);
-        let sx = crop.width() as f32 / region.width() as f32;
-        let sy = crop.height() as f32 / region.height() as f32;
+        let crop = if scale < 1.0 {
+            let (w, h) = scaled_size(rw, rh, scale);
+            imageops::thumbnail(&*region, w, h)
+        } else {
+            region.to_image()
+        };
+        let sx = crop.width() as f32 / rw as f32;
+        let sy = crop.height() as f32 / rh as f32;
         let local = FaceBox {
             left: ((face.left - x0) as f32 * sx) as u32,
             top: ((face.top - y0) as f32 * sy) as u32,
@@ -241,13 +248,19 @@ fn resize_by(image: &RgbImage, scale: f32) -> RgbImage {
     if (scale - 1.0).abs() < f32::EPSILON {
         return image.clone();
     }
-    let w = ((image.width() as f32 * scale).round() as u32).max(1);
-    let h = ((image.height() as f32 * scale).round() as u32).max(1);
+    let (w, h) = scaled_size(image.width(), image.height(), scale);
     if scale < 1.0 {
         imageops::thumbnail(image, w, h)
     } else {
         imageops::resize(image, w, h, FilterType::Triangle)
     }
+}
+
+/// `width`×`height` scaled by `scale`, rounded, at least 1×1.
+fn scaled_size(width: u32, height: u32, scale: f32) -> (u32, u32) {
+    let w = ((width as f32 * scale).round() as u32).max(1);
+    let h = ((height as f32 * scale).round() as u32).max(1);
+    (w, h)
 }
 
 /// Maps a detection in a scaled copy back to original pixels, clamped to the image.
