@@ -1,5 +1,6 @@
-//! Settings of the face routes: where the dlib models are, how many face workers run, how long
-//! an unclaimed upload lives and how large a face request body may be.
+//! Settings of the face routes: where the dlib models are, how many face workers run, how many
+//! pixels they may decode at once, how long an unclaimed upload lives and how large a face
+//! request body may be.
 
 use std::path::PathBuf;
 
@@ -15,6 +16,10 @@ pub struct FacesConfig {
     pub workers: usize,
     /// Requests that may wait beyond those running; 0 means 2 per worker. Beyond it: 503 busy.
     pub queue: usize,
+    /// Pixels the face workers may hold decoded at the same time (a photo costs ~15 bytes per
+    /// pixel while it is analysed); a worker whose photo does not fit waits. A photo larger than
+    /// this is analysed alone. Bounds the server's memory whatever the photos' sizes.
+    pub decode_budget_pixels: u64,
     /// Load the models at start (`/readyz` waits for them); otherwise on the first face request.
     pub preload: bool,
     /// Seconds an uploaded image lives unless a registration keeps it.
@@ -29,6 +34,7 @@ impl Default for FacesConfig {
             models_dir: PathBuf::new(),
             workers: 0,
             queue: 0,
+            decode_budget_pixels: 8_000_000,
             preload: true,
             image_ttl_secs: 3600,
             max_body_bytes: 14 * 1024 * 1024 + 64 * 1024,

@@ -43,20 +43,24 @@ pub async fn analyse(
     let image_key = uuid::Uuid::new_v4().to_string();
     let (keys, tenant_id, now) = (st.keys.clone(), t.id.clone(), st.now());
     let key = image_key.clone();
+    let budget = st.faces.decode_budget();
     st.faces
         .run(field, move |models| {
             let bytes = intake::decode_base64(&b64, IntakeLimits::default().max_bytes)?;
             drop(b64);
-            let img = intake::load(&bytes, IntakeLimits::default())?;
+            let (img, permit) = intake::load_within(&bytes, IntakeLimits::default(), &budget)?;
             let analysis = models.analyze(&img.image, AnalysisMode::Selfie)?;
+            let (format, width, height) = (img.format, img.width, img.height);
+            drop(img);
+            drop(permit);
             let embedding = analysis.embedding;
             let meta = FaceImageMeta {
                 image_key: key.clone(),
                 tenant_id: tenant_id.clone(),
-                format: format!("{:?}", img.format).to_ascii_lowercase(),
+                format: format!("{format:?}").to_ascii_lowercase(),
                 byte_size: bytes.len() as i64,
-                width: i64::from(img.width),
-                height: i64::from(img.height),
+                width: i64::from(width),
+                height: i64::from(height),
                 created_at: now,
                 expires_at,
             };
