@@ -134,10 +134,10 @@ pub async fn read_json<F: AuthForms>(req: Request, limit: usize) -> Result<Value
     let bytes = read_limited(req.into_body(), limit)
         .await
         .map_err(Fail::new)?;
-    // Lenient routes accept trailing commas; a body that parses as it is is not copied.
-    let parsed = match serde_json::from_slice(&bytes) {
-        Err(_) if F::LENIENT_JSON => serde_json::from_slice(&strip_trailing_commas(&bytes)),
-        parsed => parsed,
+    let parsed = if F::LENIENT_JSON {
+        parse_lenient(&bytes)
+    } else {
+        serde_json::from_slice(&bytes)
     };
     parsed.map_err(|e| {
         Fail::new(ApiError::new(
@@ -154,6 +154,12 @@ pub async fn read_limited(body: Body, limit: usize) -> Result<axum::body::Bytes,
             format!("the body is larger than {limit} bytes (or was cut off)"),
         )
     })
+}
+
+/// JSON as the vendors' clients send it: trailing commas accepted. A body that parses as it
+/// is is not copied.
+pub fn parse_lenient<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+    serde_json::from_slice(bytes).or_else(|_| serde_json::from_slice(&strip_trailing_commas(bytes)))
 }
 
 /// Removes commas that directly precede `}` or `]` outside strings.

@@ -14,7 +14,7 @@ use idgate_core::Code;
 use serde_json::{json, Value};
 
 use super::error::{ApiError, Fail, Family};
-use super::extract::{read_limited, strip_trailing_commas, AuthForms};
+use super::extract::{parse_lenient, read_limited, AuthForms};
 use crate::app::login::{self, start, token};
 use crate::state::AppState;
 
@@ -43,7 +43,7 @@ async fn vendor_body(st: &AppState, req: Request) -> Result<Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    serde_json::from_slice(&strip_trailing_commas(&bytes))
+    parse_lenient(&bytes)
         .map_err(|e| ApiError::new(Code::InvalidJson, format!("malformed JSON: {e}")))
 }
 
