@@ -450,3 +450,61 @@ async fn authenticator_socket_gets_its_persons_pushes_only() {
         e.s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn sockets_follow_logins_changed_on_another_node() {
+    // Two nodes on one PostgreSQL database: changes made through node 1 reach sockets held
+    // by node 2 through LISTEN/NOTIFY.
+    let mut e = env(idgate_store::Backend::Postgres).await;
+    let db = e.s.running.state.cfg.database_url.clone();
+    let dir = std::env::temp_dir().join(format!("idgate-node2-{}", uuid::Uuid::new_v4().simple()));
+    let node2 = idgate_server::server::start(
+        crate::common::config(db, &dir),
+        std::sync::Arc::new(e.s.clock.clone()),
+    )
+    .await
+    .expect("second node starts");
+    let base2 = format!("ws://{}", node2.addr);
+    let d = e.device(CPF_A, None).await;
+    // the authenticator listens on node 2
+    let (mut dev_ws, _) = tokio_tungstenite::connect_async(format!("{base2}/authenticator/ws"))
+        .await
+        .unwrap();
+    let challenge = next_json(&mut dev_ws).await;
+    let msg = json!({"action": "listen", "nonce": challenge["nonce"]}).to_string();
+    let sig = URL_SAFE_NO_PAD.encode(d.key.sign(msg.as_bytes()));
+    dev_ws
+        .send(Message::text(
+            json!({"type": "auth", "device_id": d.id, "signature": sig}).to_string(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut dev_ws).await["type"], "ready");
+    // the integrator's page follows the login on node 2; everything else goes to node 1
+    let (_, v) = e.start(json!({})).await;
+    let short = v["short_token"].as_str().unwrap().to_owned();
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{base2}/oauth/ws"))
+        .await
+        .unwrap();
+    ws.send(Message::text(
+        json!({"type": "auth", "ws_token": v["ws_token"]}).to_string(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(next_json(&mut ws).await["type"], "status");
+    assert_eq!(e.notify(CPF_A, &short).await.0, 200);
+    let f = next_json(&mut dev_ws).await;
+    assert_eq!(
+        (f["type"].as_str(), f["short_token"].as_str()),
+        (Some("login_request"), Some(short.as_str())),
+        "{f}"
+    );
+    e.open(&d, &short).await;
+    assert_eq!(next_json(&mut ws).await["type"], "scanned");
+    e.decide(&d, &short, "approve", challenge_of(&v)).await;
+    assert_eq!(next_json(&mut ws).await["type"], "approved");
+    let _ = e.next_callback().await;
+    node2.stop().await;
+    e.s.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
