@@ -18,6 +18,7 @@ mod logins;
 mod migrate;
 mod outbox;
 pub mod pubsub;
+mod queue;
 mod rows;
 mod sessions;
 mod tenants;

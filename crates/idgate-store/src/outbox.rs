@@ -1,17 +1,22 @@
-//! The webhook outbox: leased claims (`FOR UPDATE SKIP LOCKED` on PostgreSQL), delivery
-//! bookkeeping, dead-lettering and replay.
+//! The webhook outbox: a [`Queue`] of deliveries, with replay.
 
 use crate::db::Store;
-use crate::dialect::skip_locked;
 use crate::error::Result;
+use crate::queue::Queue;
 use crate::rows::OutboxRow;
 
 const COLS: &str = "id, tenant_id, endpoint_id, event_id, event_type, payload, status, attempts, next_attempt_at, \
                     last_error, created_at, delivered_at";
 
+const OUTBOX: Queue = Queue {
+    table: "outbox",
+    cols: COLS,
+    done_status: "delivered",
+    done_at: "delivered_at",
+};
+
 impl Store {
-    /// Claims up to `limit` due deliveries for `owner` until `lease_until`. A crashed worker's
-    /// lease runs out and the rows become due again.
+    /// Claims up to `limit` due deliveries for `owner` until `lease_until`.
     pub async fn claim_outbox(
         &self,
         owner: &str,
@@ -19,48 +24,17 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<OutboxRow>> {
-        let sql = format!(
-            "UPDATE outbox SET lease_until = $1, lease_owner = $2 WHERE id IN (\
-             SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3 AND lease_until <= $3 \
-             ORDER BY next_attempt_at, id LIMIT $4{}) RETURNING {COLS}",
-            skip_locked(self.backend)
-        );
-        let rows = sqlx::query_as(&sql)
-            .bind(lease_until)
-            .bind(owner)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.write)
-            .await?;
-        Ok(rows)
+        self.claim(&OUTBOX, owner, now, lease_until, limit, None)
+            .await
     }
 
     pub async fn outbox_delivered(&self, id: &str, now: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = $1, lease_until = 0, \
-             last_error = NULL WHERE id = $2",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        self.succeeded(&OUTBOX, id, now).await
     }
 
     /// Records a failed attempt: due again at `next_at`, or dead when `next_at` is `None`.
     pub async fn outbox_failed(&self, id: &str, error: &str, next_at: Option<i64>) -> Result<()> {
-        let status = if next_at.is_some() { "pending" } else { "dead" };
-        sqlx::query(
-            "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2, lease_until = 0, \
-             last_error = $3 WHERE id = $4",
-        )
-        .bind(status)
-        .bind(next_at.unwrap_or(0))
-        .bind(error)
-        .bind(id)
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        self.failed(&OUTBOX, id, error, next_at).await
     }
 
     /// Dead (or, with `event_id`, any) deliveries of a tenant back to pending; returns how many.

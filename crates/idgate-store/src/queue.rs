@@ -1,0 +1,95 @@
+//! The leased job queue shared by the webhook outbox and the login jobs: claims with a lease
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so nodes never claim the same row), success and
+//! failure bookkeeping, dead-lettering after the last attempt. A crashed worker's lease runs
+//! out and its rows become due again.
+
+use sqlx::any::AnyRow;
+use sqlx::FromRow;
+
+use crate::db::Store;
+use crate::dialect::skip_locked;
+use crate::error::Result;
+
+/// A table with the queue columns: `id`, `status` (`pending`, a done status, `dead`),
+/// `attempts`, `next_attempt_at`, `lease_until`, `lease_owner`, `last_error`.
+pub(crate) struct Queue {
+    pub table: &'static str,
+    /// The columns a claim returns.
+    pub cols: &'static str,
+    /// Status and time column of a successful row (`delivered`/`delivered_at`, `done`/`done_at`).
+    pub done_status: &'static str,
+    pub done_at: &'static str,
+}
+
+impl Store {
+    /// Claims up to `limit` due rows for `owner` until `lease_until`, oldest due first; with
+    /// `only`, just that row, due or not (a first attempt made right away by its producer).
+    pub(crate) async fn claim<T>(
+        &self,
+        q: &Queue,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+        only: Option<&str>,
+    ) -> Result<Vec<T>>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        let sql = format!(
+            "UPDATE {t} SET lease_until = $1, lease_owner = $2 WHERE id IN (\
+             SELECT id FROM {t} WHERE status = 'pending' AND (next_attempt_at <= $3 OR $5 <> '') \
+             AND lease_until <= $3 AND ($5 = '' OR id = $5) ORDER BY next_attempt_at, id LIMIT $4{}) \
+             RETURNING {}",
+            skip_locked(self.backend),
+            q.cols,
+            t = q.table,
+        );
+        let rows = sqlx::query_as(&sql)
+            .bind(lease_until)
+            .bind(owner)
+            .bind(now)
+            .bind(limit)
+            .bind(only.unwrap_or(""))
+            .fetch_all(&self.write)
+            .await?;
+        Ok(rows)
+    }
+
+    /// Records a successful attempt.
+    pub(crate) async fn succeeded(&self, q: &Queue, id: &str, now: i64) -> Result<()> {
+        sqlx::query(&format!(
+            "UPDATE {} SET status = '{}', attempts = attempts + 1, {} = $1, lease_until = 0, \
+             last_error = NULL WHERE id = $2",
+            q.table, q.done_status, q.done_at
+        ))
+        .bind(now)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: due again at `next_at`, or dead when `next_at` is `None`.
+    pub(crate) async fn failed(
+        &self,
+        q: &Queue,
+        id: &str,
+        error: &str,
+        next_at: Option<i64>,
+    ) -> Result<()> {
+        let status = if next_at.is_some() { "pending" } else { "dead" };
+        sqlx::query(&format!(
+            "UPDATE {} SET status = $1, attempts = attempts + 1, next_attempt_at = $2, lease_until = 0, \
+             last_error = $3 WHERE id = $4",
+            q.table
+        ))
+        .bind(status)
+        .bind(next_at.unwrap_or(0))
+        .bind(error)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+}
