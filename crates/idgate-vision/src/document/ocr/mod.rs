@@ -4,6 +4,7 @@
 
 mod detect;
 mod geometry;
+mod head;
 mod mrz_lines;
 pub(crate) mod mrz_read;
 mod recognize;
@@ -37,9 +38,22 @@ pub struct TextLine {
 pub struct OcrEngine {
     det: Session,
     rec: Session,
+    /// The same recogniser with its output cut to the MRZ alphabet (see [`mrz_classes`]).
+    rec_mrz: Session,
     cls: Session,
     cls_input: (u32, u32),
     dict: Vec<String>,
+    mrz_dict: Vec<String>,
+}
+
+/// Which recogniser output to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Head {
+    /// Every class of the dictionary: page text in any script.
+    Full,
+    /// `A-Z`, `0-9`, `<` and space only. The MRZ is printed in that alphabet, so nothing is
+    /// lost, and the output projection shrinks from 18,385 columns to 39.
+    Mrz,
 }
 
 // The server keeps one engine per worker thread and moves it there.
@@ -93,12 +107,17 @@ fn environment(models_dir: &Path) -> Result<Environment, VisionError> {
 }
 
 fn session(env: &Environment, path: &Path) -> Result<Session, VisionError> {
-    if !path.is_file() {
-        return Err(VisionError::ModelUnavailable(format!(
-            "{} is missing: run scripts/setup.sh",
-            path.display()
-        )));
-    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        VisionError::ModelUnavailable(format!("{}: {e}: run scripts/setup.sh", path.display()))
+    })?;
+    session_from(env, path, &bytes)
+}
+
+/// A single-threaded session on the model `bytes` (read from `path`, named in errors).
+/// Subnormal floats are flushed to zero (set on the thread that builds the session, which is
+/// the worker that then runs it): they only ever come from vanishing activations and
+/// probabilities, and cost far more cycles than normal numbers.
+fn session_from(env: &Environment, path: &Path, bytes: &[u8]) -> Result<Session, VisionError> {
     let fail = |e: String| VisionError::ModelUnavailable(format!("{}: {e}", path.display()));
     Session::builder(env)
         .map_err(|e| fail(e.to_string()))?
@@ -106,8 +125,26 @@ fn session(env: &Environment, path: &Path) -> Result<Session, VisionError> {
         .map_err(|e| fail(e.to_string()))?
         .with_inter_threads(1)
         .map_err(|e| fail(e.to_string()))?
-        .commit_from_file(path)
+        .with_flush_to_zero()
+        .map_err(|e| fail(e.to_string()))?
+        .commit_from_memory(bytes)
         .map_err(|e| fail(e.to_string()))
+}
+
+/// The recogniser classes of the MRZ head, in order: the CTC blank (class 0), the dictionary's
+/// `A-Z`, `0-9` and `<` (class `i + 1` is `dict[i]`), and the space after the dictionary.
+/// Returns the class indices and the dictionary of the cut model.
+fn mrz_classes(dict: &[String]) -> (Vec<usize>, Vec<String>) {
+    let mrz = |s: &str| {
+        let mut c = s.chars();
+        matches!((c.next(), c.next()), (Some(ch), None)
+            if ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '<')
+    };
+    let kept: Vec<usize> = (0..dict.len()).filter(|&i| mrz(&dict[i])).collect();
+    let mut classes = vec![0];
+    classes.extend(kept.iter().map(|&i| i + 1));
+    classes.push(dict.len() + 1);
+    (classes, kept.iter().map(|&i| dict[i].clone()).collect())
 }
 
 fn tensor_dims(t: &ValueType) -> Vec<i64> {
@@ -134,7 +171,14 @@ impl OcrEngine {
             .map(|l| l.trim_end_matches('\r').to_string())
             .collect();
         let det = session(&env, &dir.join("ppocrv5_det.onnx"))?;
-        let rec = session(&env, &dir.join("ppocrv5_rec.onnx"))?;
+        let rec_path = dir.join("ppocrv5_rec.onnx");
+        let rec_bytes = std::fs::read(&rec_path).map_err(|e| {
+            VisionError::ModelUnavailable(format!(
+                "{}: {e}: run scripts/setup.sh",
+                rec_path.display()
+            ))
+        })?;
+        let rec = session_from(&env, &rec_path, &rec_bytes)?;
         let cls = session(&env, &dir.join("ppocrv5_cls.onnx"))?;
         let classes = rec
             .outputs()
@@ -147,6 +191,17 @@ impl OcrEngine {
                 dict.len()
             )));
         }
+        let (keep, mrz_dict) = mrz_classes(&dict);
+        if mrz_dict.len() != 37 {
+            return Err(VisionError::ModelUnavailable(format!(
+                "the dictionary spells {} of the 37 MRZ characters",
+                mrz_dict.len()
+            )));
+        }
+        let mrz_bytes = head::keep_classes(&rec_bytes, dict.len() + 2, &keep)
+            .map_err(|e| VisionError::ModelUnavailable(format!("{}: {e}", rec_path.display())))?;
+        drop(rec_bytes);
+        let rec_mrz = session_from(&env, &rec_path, &mrz_bytes)?;
         let dims = cls
             .inputs()
             .first()
@@ -159,14 +214,25 @@ impl OcrEngine {
         Ok(Self {
             det,
             rec,
+            rec_mrz,
             cls,
             cls_input,
             dict,
+            mrz_dict,
         })
     }
 
-    /// Recognises line crops in batches of similar width (see [`plan_batches`]).
-    fn recognise_crops(&mut self, crops: &[RgbImage]) -> Result<Vec<(String, f32)>, VisionError> {
+    /// Recognises line crops in batches of similar width (see [`plan_batches`]) with the given
+    /// output head. The MRZ head's confidence is a probability among the MRZ alphabet.
+    fn recognise_crops(
+        &mut self,
+        crops: &[RgbImage],
+        head: Head,
+    ) -> Result<Vec<(String, f32)>, VisionError> {
+        let (session, dict) = match head {
+            Head::Full => (&mut self.rec, &self.dict),
+            Head::Mrz => (&mut self.rec_mrz, &self.mrz_dict),
+        };
         let mut order: Vec<usize> = (0..crops.len()).collect();
         order.sort_by_key(|&i| crops[i].width());
         let widths: Vec<u32> = order.iter().map(|&i| crops[i].width()).collect();
@@ -174,10 +240,7 @@ impl OcrEngine {
         for range in plan_batches(&widths) {
             let chunk = &order[range];
             let refs: Vec<&RgbImage> = chunk.iter().map(|&i| &crops[i]).collect();
-            for (&i, r) in chunk
-                .iter()
-                .zip(recognise(&mut self.rec, &self.dict, &refs)?)
-            {
+            for (&i, r) in chunk.iter().zip(recognise(session, dict, &refs)?) {
                 out[i] = r;
             }
         }
@@ -276,7 +339,7 @@ pub fn read_text(engine: &mut OcrEngine, img: &RgbImage) -> Result<Vec<TextLine>
         quads = quads.iter().map(rotate_quad_180).collect();
         crops = crops_for(img, &quads);
     }
-    let texts = engine.recognise_crops(&crops)?;
+    let texts = engine.recognise_crops(&crops, Head::Full)?;
     let mut lines: Vec<TextLine> = quads
         .into_iter()
         .zip(texts)

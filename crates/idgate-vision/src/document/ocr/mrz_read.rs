@@ -1,6 +1,7 @@
 //! MRZ fast path: detect text boxes (on a small copy of the image first, at a larger scale only
 //! if that finds no valid zone), join the pieces of each printed line, keep the long thin lines,
-//! recognise only those (upright or turned 180°), and parse the best 2- or 3-line group.
+//! recognise only those (upright or turned 180°) with the recogniser's output cut to the MRZ
+//! alphabet, and parse the best 2- or 3-line group.
 
 use std::time::Instant;
 
@@ -11,7 +12,7 @@ use super::detect::{detect, DetLimits};
 use super::geometry::{crop_quad, rotate_quad_180, Quad};
 use super::mrz_lines::{candidates, down, equal_lines, join_lines, pad_quad};
 use super::recognize::{REC_HEIGHT, REC_MAX_WIDTH};
-use super::OcrEngine;
+use super::{Head, OcrEngine};
 use crate::document::mrz::{parse_mrz, Mrz};
 use crate::VisionError;
 
@@ -247,7 +248,7 @@ fn read_group(
                 )
             })
             .collect();
-        for (&i, read) in todo.iter().zip(engine.recognise_crops(&crops)?) {
+        for (&i, read) in todo.iter().zip(engine.recognise_crops(&crops, Head::Mrz)?) {
             cache.insert(key(i), read);
         }
         reads.push(
