@@ -181,6 +181,24 @@ impl Config {
     }
 }
 
+/// Workers of an inference pool: the configured count, or one per core when it is 0.
+pub fn pool_workers(configured: usize) -> usize {
+    if configured == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        configured
+    }
+}
+
+/// Queued jobs an inference pool accepts: the configured count, or twice its workers when 0.
+pub fn pool_queue(configured: usize, workers: usize) -> usize {
+    if configured == 0 {
+        workers * 2
+    } else {
+        configured
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,18 +53,10 @@ impl DocumentsConfig {
     }
 
     pub fn workers(&self) -> usize {
-        if self.workers == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        } else {
-            self.workers
-        }
+        crate::config::pool_workers(self.workers)
     }
 
     pub fn queue(&self) -> usize {
-        if self.queue == 0 {
-            self.workers() * 2
-        } else {
-            self.queue
-        }
+        crate::config::pool_queue(self.queue, self.workers())
     }
 }
