@@ -37,6 +37,7 @@ codes! {
     PayloadTooLarge = ("payload_too_large", 413, "Payload too large", "Corpo da requisição muito grande");
     UnsupportedMediaType = ("unsupported_media_type", 415, "Unsupported media type", "Tipo de conteúdo não suportado");
     InvalidTransition = ("invalid_state_transition", 409, "Invalid state transition", "Transição de estado inválida");
+    StepOutOfOrder = ("step_out_of_order", 409, "Step out of order", "Esta etapa não é a etapa atual da sessão");
     SessionExpired = ("session_expired", 410, "Session expired", "Sessão expirada");
     RateLimited = ("rate_limited", 429, "Too many requests", "Muitas requisições");
     Busy = ("busy", 503, "Service busy", "Serviço ocupado, tente novamente");

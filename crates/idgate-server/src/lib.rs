@@ -12,6 +12,7 @@ pub mod login_config;
 pub mod openapi;
 pub mod openapi_documents;
 pub mod openapi_faces;
+pub mod openapi_flow;
 pub mod openapi_login;
 pub mod server;
 pub mod state;

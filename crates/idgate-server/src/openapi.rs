@@ -214,9 +214,11 @@ pub fn document() -> Value {
     }
     if let Some(p) = doc["paths"].as_object_mut() {
         p.extend(crate::openapi_documents::paths());
+        p.extend(crate::openapi_flow::paths());
     }
     if let Some(s) = doc["components"]["schemas"].as_object_mut() {
         s.extend(crate::openapi_documents::schemas());
+        s.extend(crate::openapi_flow::schemas());
     }
     doc
 }
@@ -297,7 +299,8 @@ fn schemas() -> Value {
     v1_props["document_number"] = json!({"type": "string"});
     v1_props["created_at"] = json!({"type": "string", "format": "date-time"});
     v1_props["updated_at"] = json!({"type": "string", "format": "date-time"});
-    v1_props["decision"] = json!({"type": ["object", "null"]});
+    v1_props["decision"] =
+        json!({"oneOf": [{"$ref": "#/components/schemas/Decision"}, {"type": "null"}]});
     let mut qi_required: Vec<&str> = created_fields.to_vec();
     qi_required.push("step_data");
     let field_error = json!({"type": "object", "required": ["field", "code", "message"], "properties": {

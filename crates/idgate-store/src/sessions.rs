@@ -20,6 +20,26 @@ pub enum Created {
     HashTaken,
 }
 
+/// What an update expects the stored row to still be (optimistic concurrency).
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    pub status: &'a str,
+    pub token_gen: i64,
+    /// The current step (`None`: no step left).
+    pub step: Option<&'a str>,
+}
+
+impl<'a> Expected<'a> {
+    /// The row as it was read.
+    pub fn of(row: &'a SessionRow) -> Self {
+        Self {
+            status: &row.status,
+            token_gen: row.token_gen,
+            step: row.step.as_deref(),
+        }
+    }
+}
+
 /// List filter and keyset cursor (newest first).
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
@@ -120,20 +140,20 @@ impl Store {
         Ok(rows)
     }
 
-    /// Writes the mutable part of `s` if the stored row still has `expected_status` and
-    /// `expected_gen`; records `event` in the same transaction. `Conflict` when the row moved on.
+    /// Writes the mutable part of `s` if the stored row still has the `expected` status, token
+    /// generation and current step; records `events` in the same transaction, in order.
+    /// `Conflict` when the row moved on (another request changed it first).
     pub async fn update_session(
         &self,
         s: &SessionRow,
-        expected_status: &str,
-        expected_gen: i64,
-        event: Option<&NewEvent>,
+        expected: Expected<'_>,
+        events: &[NewEvent],
     ) -> Result<()> {
         let mut tx = self.write.begin().await?;
         let n = sqlx::query(
             "UPDATE sessions SET status = $1, step = $2, step_data = $3, decision = $4, token_hash = $5, \
              token_gen = $6, token_expires_at = $7, updated_at = $8 \
-             WHERE tenant_id = $9 AND id = $10 AND status = $11 AND token_gen = $12",
+             WHERE tenant_id = $9 AND id = $10 AND status = $11 AND token_gen = $12 AND COALESCE(step, '') = $13",
         )
         .bind(&s.status)
         .bind(&s.step)
@@ -145,8 +165,9 @@ impl Store {
         .bind(s.updated_at)
         .bind(&s.tenant_id)
         .bind(&s.id)
-        .bind(expected_status)
-        .bind(expected_gen)
+        .bind(expected.status)
+        .bind(expected.token_gen)
+        .bind(expected.step.unwrap_or(""))
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -155,8 +176,8 @@ impl Store {
             return Err(StoreError::Conflict("session changed concurrently"));
         }
         let mut queued = 0;
-        if let Some(e) = event {
-            queued = record_event(&mut tx, e).await?;
+        for e in events {
+            queued += record_event(&mut tx, e).await?;
         }
         tx.commit().await?;
         self.outbox_queued(queued);

@@ -158,20 +158,25 @@ async fn insert_replay_hash_collision_and_cas() {
         next.updated_at = 200;
         s.update_session(
             &next,
-            "pending",
-            0,
-            Some(&event("a", "s1", "e4", "session.in_progress")),
+            Expected::of(&row),
+            &[event("a", "s1", "e4", "session.in_progress")],
         )
         .await
         .unwrap();
         let again = s
             .update_session(
                 &next,
-                "pending",
-                0,
-                Some(&event("a", "s1", "e5", "session.in_progress")),
+                Expected::of(&row),
+                &[event("a", "s1", "e5", "session.in_progress")],
             )
             .await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{b:?}");
+        // a writer that read another current step loses too
+        let stale_step = Expected {
+            step: Some("not_the_step"),
+            ..Expected::of(&next)
+        };
+        let again = s.update_session(&next, stale_step, &[]).await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{b:?}");
         let stored = s.session("a", "s1").await.unwrap();
         assert_eq!(
@@ -270,13 +275,13 @@ async fn outbox_fans_out_leases_retries_and_replays() {
         )
         .await
         .unwrap();
-        let mut next = session("a", "s1", "h1", 100);
+        let first = session("a", "s1", "h1", 100);
+        let mut next = first.clone();
         next.status = "in_progress".into();
         s.update_session(
             &next,
-            "pending",
-            0,
-            Some(&event("a", "s1", "e2", "session.in_progress")),
+            Expected::of(&first),
+            &[event("a", "s1", "e2", "session.in_progress")],
         )
         .await
         .unwrap();

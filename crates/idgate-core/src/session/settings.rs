@@ -37,7 +37,7 @@ impl Step {
             Step::PersonalDocument => "personal_document",
         }
     }
-    fn parse(s: &str) -> Option<Self> {
+    pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 }
@@ -78,7 +78,7 @@ impl DocumentTemplate {
             Self::Others => "others",
         }
     }
-    fn parse(s: &str) -> Option<Self> {
+    pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 }

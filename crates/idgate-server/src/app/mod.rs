@@ -8,4 +8,5 @@ pub mod login;
 pub mod login_runtime;
 pub mod render;
 pub mod sessions;
+pub mod steps;
 pub mod tenant;

@@ -5,7 +5,7 @@
 use idgate_core::crypto::{ct_eq, hash_secret, uuid_from_mac};
 use idgate_core::session::{parse_create, EventType, Settings, Status, Strictness};
 use idgate_core::Code;
-use idgate_store::{Created, ListFilter, NewEvent, SessionRow, StoreError};
+use idgate_store::{Created, Expected, ListFilter, NewEvent, SessionRow, StoreError};
 use rand::Rng;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -66,7 +66,7 @@ pub async fn create(
             settings: req.settings.clone(),
             offset: t.offset,
         };
-        let event = new_event(st, &view, EventType::Created, None);
+        let event = new_event(st, &view, EventType::Created, None, None);
         match st.store.create_session(row.clone(), event).await? {
             Created::Inserted => {
                 Metrics::inc(&st.metrics.sessions_created);
@@ -142,13 +142,7 @@ pub async fn renew_token(st: &AppState, t: &Tenant, id: &str) -> Result<SessionV
     row.token_hash = hash_secret(&derive_token(st, &row, row.token_gen));
     row.token_expires_at =
         (now + i64::from(v.settings.token_expiration_seconds) * 1000).min(row.expires_at);
-    row.updated_at = now;
-    let nv = view(st, t, row)?;
-    let event = new_event(st, &nv, EventType::TokenRenewed, None);
-    st.store
-        .update_session(&nv.row, v.status.as_str(), v.row.token_gen, Some(&event))
-        .await?;
-    Ok(nv)
+    save(st, t, &v, row, &[(EventType::TokenRenewed, None, None)]).await
 }
 
 /// Result of opening the hosted page.
@@ -159,23 +153,37 @@ pub enum Entry {
     NotFound,
 }
 
-/// `GET /s/{hash}/t/{token}`: checks the token in constant time and its two clocks; a pending
-/// session moves to `in_progress`.
-pub async fn open_entry(st: &AppState, hash: &str, token: &str) -> Result<Entry, ApiError> {
+/// The session a hosted-flow URL names, with its tenant and the expiry rule applied; `None` when
+/// the hash or the token is wrong (the token is checked in constant time; an unknown hash costs
+/// the same hashing).
+pub(crate) async fn by_url(
+    st: &AppState,
+    hash: &str,
+    token: &str,
+) -> Result<Option<(Tenant, SessionView)>, ApiError> {
     let row = match st.store.session_by_hash(hash).await {
         Ok(r) => r,
         Err(StoreError::NotFound) => {
             let _ = ct_eq(&hash_secret(token), &hash_secret("idgate-dummy"));
-            return Ok(Entry::NotFound);
+            return Ok(None);
         }
         Err(e) => return Err(e.into()),
     };
     if !ct_eq(&row.token_hash, &hash_secret(token)) {
-        return Ok(Entry::NotFound);
+        return Ok(None);
     }
     let tenant = st.store.tenant_by_id(&row.tenant_id).await?;
     let t = Tenant::from_row(tenant).map_err(|_| ApiError::internal())?;
     let v = read_fresh(st, &t, row).await?;
+    Ok(Some((t, v)))
+}
+
+/// `GET /s/{hash}/t/{token}`: checks the token and its two clocks; a pending session moves to
+/// `in_progress`.
+pub async fn open_entry(st: &AppState, hash: &str, token: &str) -> Result<Entry, ApiError> {
+    let Some((t, v)) = by_url(st, hash, token).await? else {
+        return Ok(Entry::NotFound);
+    };
     if v.status == Status::Expired || v.row.token_expires_at <= st.now() {
         return Ok(Entry::Expired);
     }
@@ -220,7 +228,7 @@ async fn read_fresh(st: &AppState, t: &Tenant, row: SessionRow) -> Result<Sessio
     Ok(v)
 }
 
-async fn transition(
+pub(crate) async fn transition(
     st: &AppState,
     t: &Tenant,
     v: SessionView,
@@ -230,12 +238,31 @@ async fn transition(
     from.transition(to)?;
     let mut row = v.row.clone();
     row.status = to.as_str().into();
+    save(st, t, &v, row, &[(to.event_type(), Some(from), None)]).await
+}
+
+/// One event to record with a change: its type, the status left (if it changed) and the step
+/// it concerns (`session.step_completed`).
+pub(crate) type Change<'a> = (EventType, Option<Status>, Option<&'a str>);
+
+/// Stores `row` (a changed copy of `old`'s) with its events, if the stored session is still
+/// what `old` read; `conflict` otherwise.
+pub(crate) async fn save(
+    st: &AppState,
+    t: &Tenant,
+    old: &SessionView,
+    mut row: SessionRow,
+    changes: &[Change<'_>],
+) -> Result<SessionView, ApiError> {
     row.updated_at = st.now();
     let nv = view(st, t, row)?;
-    let event = new_event(st, &nv, to.event_type(), Some(from));
+    let events: Vec<NewEvent> = changes
+        .iter()
+        .map(|(kind, from, step)| new_event(st, &nv, *kind, *from, *step))
+        .collect();
     match st
         .store
-        .update_session(&nv.row, from.as_str(), v.row.token_gen, Some(&event))
+        .update_session(&nv.row, Expected::of(&old.row), &events)
         .await
     {
         Ok(()) => Ok(nv),
@@ -247,7 +274,7 @@ async fn transition(
     }
 }
 
-fn view(st: &AppState, t: &Tenant, row: SessionRow) -> Result<SessionView, ApiError> {
+pub(crate) fn view(st: &AppState, t: &Tenant, row: SessionRow) -> Result<SessionView, ApiError> {
     let status = Status::parse(&row.status).ok_or_else(ApiError::internal)?;
     let settings: Settings =
         serde_json::from_str(&row.settings).map_err(|_| ApiError::internal())?;
@@ -301,17 +328,26 @@ fn new_hash(now_ms: i64) -> String {
     h
 }
 
-fn new_event(st: &AppState, v: &SessionView, kind: EventType, from: Option<Status>) -> NewEvent {
+fn new_event(
+    st: &AppState,
+    v: &SessionView,
+    kind: EventType,
+    from: Option<Status>,
+    step: Option<&str>,
+) -> NewEvent {
     // Time-ordered (UUIDv7): new events append to the id index instead of dirtying a random
     // page of it per insert. Row ids are not secrets.
     let id = format!("evt_{}", uuid::Uuid::now_v7().simple());
     let now = st.now();
-    let payload = json!({
+    let mut payload = json!({
         "id": id,
         "type": kind.as_str(),
         "created_at": fmt_time(now, v.offset),
         "data": { "previous_status": from.map(Status::as_str), "session": v.event_data() },
     });
+    if let Some(step) = step {
+        payload["data"]["step"] = json!(step);
+    }
     NewEvent {
         id,
         tenant_id: v.row.tenant_id.clone(),

@@ -15,16 +15,16 @@ use super::extract::{perm, read_json, AuthForms, Authed, JsonBody};
 use crate::app::documents::{self as docs, face_match};
 use crate::state::AppState;
 
-/// A JSON body allowed to be as large as a base64 document (4/3 of the decoded limit, plus
-/// room for the other fields), otherwise like [`super::extract::JsonBody`].
-pub struct DocBody<F>(pub Value, pub PhantomData<F>);
+/// A JSON body allowed to be as large as `SIDES` base64 documents (4/3 of the decoded limit
+/// each, plus room for the other fields), otherwise like [`super::extract::JsonBody`].
+pub struct DocBody<F, const SIDES: usize = 1>(pub Value, pub PhantomData<F>);
 
-impl<F: AuthForms> FromRequest<AppState> for DocBody<F> {
+impl<F: AuthForms, const SIDES: usize> FromRequest<AppState> for DocBody<F, SIDES> {
     type Rejection = Fail<F>;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let max = state.documents.cfg.max_document_bytes;
-        let limit = (max / 3 * 4 + 64 * 1024).max(state.cfg.max_body_bytes);
+        let limit = (SIDES * (max / 3 * 4) + 64 * 1024).max(state.cfg.max_body_bytes);
         read_json::<F>(req, limit)
             .await
             .map(|v| Self(v, PhantomData))

@@ -7,6 +7,7 @@ mod documents;
 pub mod error;
 pub mod extract;
 mod faces;
+mod flow;
 mod login_ws;
 pub mod oauth;
 mod ops;

@@ -85,6 +85,7 @@ pub const TABLE: &[RouteDoc] = &[
         ApiKey(perm::SESSIONS_WRITE),
     ),
     r("GET", "/s/{hash}/t/{token}", Public),
+    r("POST", "/s/{hash}/t/{token}/steps/{step}", Token),
     r("POST", "/oauth/start", Client),
     r("POST", "/oauth/notify", Client),
     r("GET", "/oauth/token", Token),
@@ -205,6 +206,10 @@ pub fn routes() -> Router<AppState> {
             post(super::documents::v1_face_match),
         )
         .route("/s/{hash}/t/{token}", get(pages::open_session))
+        .route(
+            "/s/{hash}/t/{token}/steps/{step}",
+            post(super::flow::submit_step),
+        )
         .route("/oauth/start", post(oauth::start_login))
         .route("/oauth/notify", post(oauth::notify_login))
         .route("/oauth/token", get(oauth::exchange_token))

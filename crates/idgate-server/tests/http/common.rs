@@ -122,6 +122,25 @@ impl TestServer {
     }
 }
 
+/// A file of `../shared/testdata` (beside the checkout); says so loudly when it is absent.
+pub fn testdata(rel: &str) -> Vec<u8> {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata")
+        .join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "\n\n*** TEST DATA MISSING: {} ({e}). These tests need ../shared/testdata next to the \
+             repository. ***\n",
+            path.display()
+        )
+    })
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 pub fn bearer(key: &str) -> String {
     format!("Bearer {key}")
 }

@@ -5,31 +5,12 @@
 //! malformed PDFs, a stream bomb, 10,000 pages, an image without text) stored nothing.
 //! Needs the OCR models (`scripts/setup.sh`) and `../shared/testdata`.
 
-use std::path::PathBuf;
-
-use base64::Engine as _;
 use idgate_store::testing::BACKENDS;
 use lopdf::{dictionary, Document, Object, Stream};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::common::{bearer, start, TestServer};
-
-fn testdata(rel: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/testdata")
-        .join(rel);
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "\n\n*** TEST DATA MISSING: {} ({e}). shared/testdata must sit beside the checkout. ***\n",
-            path.display()
-        )
-    })
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
+use crate::common::{b64, bearer, start, testdata, TestServer};
 
 async fn read(s: &TestServer, key: &str, body: Value) -> (u16, Value) {
     s.call(Method::POST, "/ocr/image", key, Some(&body)).await

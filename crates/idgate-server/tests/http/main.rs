@@ -3,6 +3,7 @@
 mod common;
 mod documents;
 mod faces;
+mod flow;
 mod login;
 mod login_support;
 mod routes;

@@ -5,11 +5,8 @@
 //! fields, group photo, no face) answers 4xx and stores nothing; tenant isolation; images
 //! sealed at rest. Inferences are kept few: the suite runs on 2 cores, one face worker.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use idgate_server::clock::ManualClock;
 use idgate_server::server;
 use idgate_store::testing::{fresh_url, BACKENDS};
@@ -24,20 +21,8 @@ mod refusals;
 const CPF: &str = "529.982.247-25";
 const CPF_DIGITS: &str = "52998224725";
 
-fn testdata(rel: &str) -> Vec<u8> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata");
-    let p = root.join(rel);
-    std::fs::read(&p).unwrap_or_else(|e| {
-        panic!(
-            "\n\n*** face test photo {} is missing ({e}). The face tests need ../shared/testdata \
-             next to the repository. ***\n\n",
-            p.display()
-        )
-    })
-}
-
 fn b64(rel: &str) -> String {
-    STANDARD.encode(testdata(rel))
+    crate::common::b64(&testdata(rel))
 }
 
 async fn counts(s: &TestServer, tenant: &str) -> FaceCounts {

@@ -1,0 +1,127 @@
+//! The end of a session: gathers the evidence its steps left (each document read's validation,
+//! the CPF read on the document, the document portrait matched with the selfie), asks the core
+//! decision policy, and stores the outcome with the final status in one update. The stored
+//! decision names its reasons and evidence keys, never the document's data.
+
+use idgate_core::session::decision::{self, DocumentEvidence, Evidence, FaceEvidence, Policy};
+use idgate_core::session::{EventType, Status};
+use idgate_core::Code;
+use serde_json::{json, Value};
+
+use crate::app::documents::{self as docs, face_match};
+use crate::app::render::{fmt_time, SessionView};
+use crate::app::sessions::save;
+use crate::app::tenant::Tenant;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+/// Decides a session in `processing` and moves it to its final status.
+pub(super) async fn finish(
+    st: &AppState,
+    t: &Tenant,
+    v: SessionView,
+) -> Result<SessionView, ApiError> {
+    let data: Value = serde_json::from_str(&v.row.step_data).unwrap_or_default();
+    let ocr_keys: Vec<String> = data["personal_document"]["ocr_keys"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut documents = Vec::with_capacity(ocr_keys.len());
+    for key in &ocr_keys {
+        let read = docs::get_document(st, t, key).await?;
+        documents.push(document_evidence(key, &read.result));
+    }
+    let face = match data["face_recognition"]["image_key"].as_str() {
+        Some(image_key) if !ocr_keys.is_empty() => Some(face(st, t, &ocr_keys, image_key).await),
+        _ => None,
+    };
+    let evidence = Evidence {
+        session_cpf: v.row.document_number.clone(),
+        documents,
+        face,
+    };
+    let policy = Policy::default();
+    let d = decision::decide(&policy, &evidence);
+    let stored = json!({
+        "status": d.status.as_str(),
+        "reasons": d.reasons,
+        "policy": policy,
+        "evidence": {
+            "documents": evidence.documents,
+            "cpf_matches_session": cpf_matches(&evidence),
+            "face_match": evidence.face,
+        },
+        "decided_at": fmt_time(st.now(), t.offset),
+    });
+    let mut row = v.row.clone();
+    row.status = d.status.as_str().into();
+    row.decision = Some(stored.to_string());
+    Status::Processing.transition(d.status)?;
+    let change = (EventType::Completed, Some(Status::Processing), None);
+    save(st, t, &v, row, &[change]).await
+}
+
+/// What a stored read says for the decision: its validation outcome and its CPF (digits, only
+/// when the CPF's own check digits hold).
+fn document_evidence(key: &str, r: &Value) -> DocumentEvidence {
+    let val = &r["validation"];
+    let cpf_field = &r["fields"]["cpf"];
+    let cpf = (cpf_field["check"]["status"] == "valid")
+        .then(|| cpf_field["value"].as_str())
+        .flatten()
+        .map(|s| s.chars().filter(char::is_ascii_digit).collect::<String>())
+        .filter(|d| d.len() == 11);
+    DocumentEvidence {
+        ocr_key: key.to_owned(),
+        template: r["template"].as_str().unwrap_or_default().to_owned(),
+        validated: val["performed"] == true,
+        check_digits_valid: val["check_digits_valid"].as_bool(),
+        not_expired: val["not_expired"].as_bool(),
+        cpf,
+        signature_valid: val["signature_valid"].as_bool(),
+    }
+}
+
+fn cpf_matches(e: &Evidence) -> Option<bool> {
+    let cpfs: Vec<&str> = e
+        .documents
+        .iter()
+        .filter_map(|d| d.cpf.as_deref())
+        .collect();
+    (!cpfs.is_empty()).then(|| cpfs.iter().all(|c| *c == e.session_cpf))
+}
+
+/// The document portrait against the selfie: the first side with a face decides.
+async fn face(st: &AppState, t: &Tenant, ocr_keys: &[String], image_key: &str) -> FaceEvidence {
+    for key in ocr_keys {
+        match face_match::face_match(st, t, key, image_key).await {
+            Ok(m) => {
+                let (face_match_key, similarity_ratio) =
+                    (m.row.face_match_key.clone(), m.row.similarity);
+                return if m.row.result == "match" {
+                    FaceEvidence::Match {
+                        face_match_key,
+                        similarity_ratio,
+                    }
+                } else {
+                    FaceEvidence::Unmatch {
+                        face_match_key,
+                        similarity_ratio,
+                    }
+                };
+            }
+            Err(e) if e.code == Code::NoFace => continue,
+            Err(e) => {
+                tracing::warn!(code = e.code.as_str(), "session face match failed");
+                return FaceEvidence::Failed {
+                    code: e.code.as_str().to_owned(),
+                };
+            }
+        }
+    }
+    FaceEvidence::NoFaceOnDocument
+}

@@ -1,0 +1,271 @@
+//! The hosted flow's step submissions (`POST /s/{hash}/t/{token}/steps/{step}`), authenticated by
+//! the session's URL token: each step runs its capture (a selfie through the faces engine, the
+//! document sides through the document reader), records its references in `step_data` (the
+//! vendor's shape: `device_scan.{session_id}`, `face_recognition.{image_key}`,
+//! `personal_document.{document_template, ocr_keys}`, each with `event_date`) and moves the
+//! session to its next step. After the last step the session goes to `processing` and the
+//! decision policy ([`decide`]) makes it `approved`, `rejected` or `in_manual_analysis`.
+//! Steps are taken in the session's order; a step submitted twice or out of order is a
+//! conflict, and two concurrent submissions cannot both win (the update expects the step read).
+
+mod decide;
+
+use idgate_core::session::{DocumentTemplate, EventType, Status, Step, StepRefusal};
+use idgate_core::{Code, FieldError};
+use serde_json::{json, Map, Value};
+
+use super::documents::{self as docs, template::Template, ReadRequest};
+use super::faces::images;
+use super::faces::input::Fields;
+use super::render::{fmt_time, SessionView};
+use super::sessions::{self, by_url, save};
+use super::tenant::Tenant;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+/// Most document sides one `personal_document` submission may carry (front and back).
+pub const MAX_SIDES: usize = 2;
+
+/// What the hosted page learns after a submission: where the flow stands, not the decision's
+/// reasons (those are for the tenant).
+pub fn flow_json(v: &SessionView) -> Value {
+    let done = step_data(v);
+    let steps: Vec<&str> = v.settings.steps.iter().map(|s| s.step.as_str()).collect();
+    let completed: Vec<&str> = steps
+        .iter()
+        .copied()
+        .filter(|s| done.contains_key(*s))
+        .collect();
+    json!({
+        "object": "verification_flow",
+        "status": v.status.as_str(),
+        "step": v.row.step,
+        "steps": steps,
+        "completed_steps": completed,
+    })
+}
+
+fn step_data(v: &SessionView) -> Map<String, Value> {
+    serde_json::from_str(&v.row.step_data).unwrap_or_default()
+}
+
+/// Submits `step` of the session behind `hash`/`token` with its capture in `body`.
+pub async fn submit(
+    st: &AppState,
+    hash: &str,
+    token: &str,
+    step: &str,
+    body: &Value,
+) -> Result<SessionView, ApiError> {
+    let Some((t, mut v)) = by_url(st, hash, token).await? else {
+        return Err(ApiError::not_found("session"));
+    };
+    if v.status == Status::Expired || v.row.token_expires_at <= st.now() {
+        return Err(ApiError::new(
+            Code::SessionExpired,
+            "this link has expired; ask for a new one",
+        ));
+    }
+    if v.status.is_final() || v.status == Status::Processing {
+        return Err(ApiError::new(
+            Code::InvalidTransition,
+            format!(
+                "the session is {}; no step can be submitted",
+                v.status.as_str()
+            ),
+        ));
+    }
+    let Some(step) = Step::parse(step) else {
+        return Err(ApiError::not_found("step"));
+    };
+    let next = match v.settings.advance(v.row.step.as_deref(), step) {
+        Ok(next) => next,
+        Err(StepRefusal::NotInSession) => {
+            return Err(ApiError::new(
+                Code::NotFound,
+                format!("this session has no {} step", step.as_str()),
+            ))
+        }
+        Err(StepRefusal::OutOfOrder { expected }) => {
+            return Err(ApiError::new(
+                Code::StepOutOfOrder,
+                match expected {
+                    Some(e) => format!("the session expects the {} step now", e.as_str()),
+                    None => "every step of this session is done".to_owned(),
+                },
+            ))
+        }
+    };
+    if v.status == Status::Pending {
+        v = sessions::transition(st, &t, v, Status::InProgress).await?;
+    }
+    let mut data = match step {
+        Step::DeviceScan => device_scan(body)?,
+        Step::FaceRecognition => face_recognition(st, &t, &v, body).await?,
+        Step::PersonalDocument => personal_document(st, &t, &v, body).await?,
+    };
+    data.insert("event_date".into(), json!(fmt_time(st.now(), t.offset)));
+    let mut all = step_data(&v);
+    all.insert(step.as_str().into(), Value::Object(data));
+    let mut row = v.row.clone();
+    row.step_data = Value::Object(all).to_string();
+    row.step = next.map(|s| s.as_str().to_owned());
+    let done = (EventType::StepCompleted, None, Some(step.as_str()));
+    if next.is_some() {
+        return save(st, &t, &v, row, &[done]).await;
+    }
+    row.status = Status::Processing.as_str().into();
+    let processing = (EventType::Processing, Some(v.status), None);
+    let v = save(st, &t, &v, row, &[done, processing]).await?;
+    decide::finish(st, &t, v).await
+}
+
+/// `device_scan`: `{session_id?}` — the device-scan session id (a UUID; one is made if absent).
+fn device_scan(body: &Value) -> Result<Map<String, Value>, ApiError> {
+    let mut f = Fields::new(body, &["session_id"], true)?;
+    let id = f.opt_str("session_id");
+    if let Some(id) = &id {
+        if uuid::Uuid::parse_str(id).is_err() {
+            f.push(FieldError::new(
+                "session_id",
+                "invalid_format",
+                "must be a UUID",
+            ));
+        }
+    }
+    f.finish()?;
+    let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    Ok(Map::from_iter([(
+        "session_id".into(),
+        json!(id.to_lowercase()),
+    )]))
+}
+
+/// `face_recognition`: `{image}` — the selfie, quality-gated and stored sealed; kept at least
+/// until the session expires, for the face match at the end.
+async fn face_recognition(
+    st: &AppState,
+    t: &Tenant,
+    v: &SessionView,
+    body: &Value,
+) -> Result<Map<String, Value>, ApiError> {
+    let mut f = Fields::new(body, &["image"], true)?;
+    let b64 = f.opt_str("image");
+    if b64.is_none() {
+        f.push(FieldError::new(
+            "image",
+            "required",
+            "send the base64 of a JPEG, PNG or WebP selfie",
+        ));
+    }
+    f.finish()?;
+    let ttl_ms = i64::try_from(st.cfg.faces.image_ttl_secs)
+        .unwrap_or(i64::MAX / 2_000)
+        .saturating_mul(1000);
+    let keep_until = st.now().saturating_add(ttl_ms).max(v.row.expires_at);
+    let a = images::analyse(st, t, b64.unwrap_or_default(), "image", Some(keep_until)).await?;
+    st.store.insert_face_image(&a.image).await?;
+    Ok(Map::from_iter([(
+        "image_key".into(),
+        json!(a.image.meta.image_key),
+    )]))
+}
+
+/// `personal_document`: `{document_template, documents: [{document_b64, file_type}, …]}` — one
+/// template the session allows and its sides (front and back; one PDF for `cnh_digital`), each
+/// read and stored like `POST /ocr/image`.
+async fn personal_document(
+    st: &AppState,
+    t: &Tenant,
+    v: &SessionView,
+    body: &Value,
+) -> Result<Map<String, Value>, ApiError> {
+    let (template, sides) = parse_document(v, body)?;
+    let mut keys = Vec::with_capacity(sides.len());
+    for (i, req) in sides.into_iter().enumerate() {
+        let read = docs::read_document(st, t, req).await.map_err(|mut e| {
+            e.message = format!("documents[{i}]: {}", e.message);
+            e
+        })?;
+        keys.push(json!(read.row.ocr_key));
+    }
+    Ok(Map::from_iter([
+        ("document_template".into(), json!(template.as_str())),
+        ("ocr_keys".into(), Value::Array(keys)),
+    ]))
+}
+
+fn parse_document(
+    v: &SessionView,
+    body: &Value,
+) -> Result<(DocumentTemplate, Vec<ReadRequest>), ApiError> {
+    let mut f = Fields::new(body, &["document_template", "documents"], true)?;
+    let allowed: &[DocumentTemplate] = v
+        .settings
+        .document_step()
+        .and_then(|c| c.document_templates.as_deref())
+        .unwrap_or(&[]);
+    let names: Vec<&str> = allowed.iter().map(|t| t.as_str()).collect();
+    let template = match f.opt_str("document_template") {
+        None => {
+            f.push(FieldError::new(
+                "document_template",
+                "required",
+                "is required",
+            ));
+            None
+        }
+        Some(s) => match DocumentTemplate::parse(&s).filter(|t| allowed.contains(t)) {
+            Some(t) => Some(t),
+            None => {
+                f.push(FieldError::new(
+                    "document_template",
+                    "invalid_value",
+                    format!("this session accepts {}", names.join(", ")),
+                ));
+                None
+            }
+        },
+    };
+    let mut sides = Vec::new();
+    match body.get("documents") {
+        Some(Value::Array(a)) if !a.is_empty() && a.len() <= MAX_SIDES => {
+            for (i, side) in a.iter().enumerate() {
+                let Some(tpl) = template.and_then(|t| Template::parse(t.as_str())) else {
+                    break;
+                };
+                let mut one = side.clone();
+                if let Some(o) = one.as_object_mut() {
+                    o.insert("template".into(), json!(tpl.as_str()));
+                }
+                match docs::parse_read(&one, true) {
+                    Ok(r) => sides.push(r),
+                    Err(e) => {
+                        for d in e.details {
+                            f.push(FieldError::new(
+                                format!("documents[{i}].{}", d.field),
+                                d.code,
+                                d.message,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        None | Some(Value::Null) => f.push(FieldError::new("documents", "required", "is required")),
+        Some(_) => f.push(FieldError::new(
+            "documents",
+            "invalid_value",
+            format!("must be an array of 1 to {MAX_SIDES} sides"),
+        )),
+    }
+    if template == Some(DocumentTemplate::CnhDigital) && sides.len() > 1 {
+        f.push(FieldError::new(
+            "documents",
+            "invalid_value",
+            "cnh_digital is one PDF",
+        ));
+    }
+    f.finish()?;
+    Ok((template.unwrap_or(DocumentTemplate::Others), sides))
+}

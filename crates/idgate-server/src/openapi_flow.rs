@@ -1,0 +1,106 @@
+//! OpenAPI description of the hosted flow's step submissions and of what they leave on the
+//! session: `step_data` references and the decision with its reasons.
+
+use serde_json::{json, Map, Value};
+
+/// Every reason code the decision policy can give (`idgate_core::session::decision`).
+pub const REASONS: [&str; 11] = [
+    "document_not_validated",
+    "document_check_digits_invalid",
+    "document_check_digits_unread",
+    "document_expired",
+    "document_expiry_unread",
+    "document_cpf_unread",
+    "document_cpf_mismatch",
+    "document_signature_invalid",
+    "face_mismatch",
+    "document_face_not_found",
+    "face_match_failed",
+];
+
+pub fn paths() -> Map<String, Value> {
+    let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/V1Error"}}}});
+    let body = json!({"required": true, "content": {"application/json": {"schema": {"oneOf": [
+        {"$ref": "#/components/schemas/DeviceScanStep"},
+        {"$ref": "#/components/schemas/FaceRecognitionStep"},
+        {"$ref": "#/components/schemas/PersonalDocumentStep"}
+    ]}}}});
+    let op = json!({
+        "summary": "Submit a step of the hosted flow",
+        "description": "Authenticated by the session URL's hash and token (the link the person was sent). Steps are taken in \
+            the session's order: `device_scan` `{session_id?}`, `face_recognition` `{image}` (a selfie, quality-gated like \
+            `POST /face_recognition/image`), `personal_document` `{document_template, documents: [{document_b64, file_type}]}` \
+            (one of the session's `document_templates`, front and back or one PDF; each side read like `POST /ocr/image`). \
+            The step's references go to `step_data` (`image_key`, `ocr_keys`, `session_id`, `event_date`). After the last \
+            step the session moves to `processing` and the decision policy makes it `approved`, `rejected` or \
+            `in_manual_analysis`: rejected when a check fails (check digits, expiry, the document's CPF differs from the \
+            session's `document_number`, the document portrait does not match the selfie, an invalid PDF signature); \
+            manual analysis when a check cannot be made (nothing read, no face on the document, template `others`). \
+            The reasons are in the session's `decision` (tenant API only); this answer says only where the flow stands.",
+        "parameters": [
+            {"name": "hash", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "token", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "step", "in": "path", "required": true, "schema": {"type": "string", "enum": ["device_scan", "face_recognition", "personal_document"]}}
+        ],
+        "requestBody": body,
+        "responses": {
+            "200": {"description": "the step is recorded", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VerificationFlow"}}}},
+            "400": err("malformed body, bad image or document, face quality gate"),
+            "404": err("unknown link (wrong hash or token) or a step the session does not have"),
+            "409": err("`step_out_of_order`: another step is due, or the session is closed"),
+            "410": err("`session_expired`: the link or the session has expired"),
+            "413": err("body, image or PDF over its limit"),
+            "415": err("the body is not `application/json`"),
+            "422": err("no text or MRZ on the document"),
+            "503": err("the face or OCR engine is busy or not loaded")
+        }
+    });
+    Map::from_iter([(
+        "/s/{hash}/t/{token}/steps/{step}".to_owned(),
+        json!({"post": op}),
+    )])
+}
+
+pub fn schemas() -> Map<String, Value> {
+    let side = json!({"type": "object", "required": ["document_b64", "file_type"], "additionalProperties": false, "properties": {
+        "document_b64": {"type": "string", "minLength": 1}, "file_type": {"type": "string", "enum": ["jpeg", "pdf"]}}});
+    let reason = json!({"type": "object", "required": ["code", "severity", "message"], "properties": {
+        "code": {"type": "string", "enum": REASONS},
+        "severity": {"type": "string", "enum": ["reject", "review"]}, "message": {"type": "string"}}});
+    Map::from_iter([
+        (
+            "DeviceScanStep".to_owned(),
+            json!({"type": "object", "additionalProperties": false, "properties": {
+            "session_id": {"type": "string", "format": "uuid"}}}),
+        ),
+        (
+            "FaceRecognitionStep".to_owned(),
+            json!({"type": "object", "required": ["image"], "additionalProperties": false, "properties": {
+            "image": {"type": "string", "description": "base64 of a JPEG, PNG or WebP selfie"}}}),
+        ),
+        (
+            "PersonalDocumentStep".to_owned(),
+            json!({"type": "object", "required": ["document_template", "documents"], "additionalProperties": false, "properties": {
+            "document_template": {"type": "string", "enum": ["rg", "cnh", "cnh_digital", "passport", "rne", "crnm", "ctps", "others"]},
+            "documents": {"type": "array", "minItems": 1, "maxItems": 2, "items": side}}}),
+        ),
+        (
+            "VerificationFlow".to_owned(),
+            json!({"type": "object", "required": ["object", "status", "step", "steps", "completed_steps"], "properties": {
+            "object": {"type": "string", "const": "verification_flow"},
+            "status": {"type": "string"}, "step": {"type": ["string", "null"]},
+            "steps": {"type": "array", "items": {"type": "string"}},
+            "completed_steps": {"type": "array", "items": {"type": "string"}}}}),
+        ),
+        (
+            "Decision".to_owned(),
+            json!({"type": "object", "required": ["status", "reasons", "evidence", "decided_at"], "properties": {
+            "status": {"type": "string", "enum": ["approved", "rejected", "in_manual_analysis"]},
+            "reasons": {"type": "array", "items": reason},
+            "policy": {"type": "object"},
+            "evidence": {"type": "object", "description": "per document side: `ocr_key`, `template`, `check_digits_valid`, \
+                `not_expired`, `signature_valid`; `cpf_matches_session`; `face_match` `{result: match|unmatch|no_face_on_document|failed, face_match_key?, similarity_ratio?}`"},
+            "decided_at": {"type": "string", "format": "date-time"}}}),
+        ),
+    ])
+}

@@ -1,0 +1,305 @@
+//! The hosted flow over HTTP on SQLite and PostgreSQL, with the real face and OCR models: steps
+//! submitted with the session URL's token, in order, their references in `step_data`
+//! (`session_id`, `image_key`, `ocr_keys`), and the decision after the last step — approved
+//! (the document's CPF is the session's, not expired, its portrait matches the selfie),
+//! rejected (another CPF, another face), manual analysis (template `others`, unvalidated).
+//! Refusals: out-of-order and repeated steps, a template the session does not allow, a wrong
+//! token, an expired link, a closed session. Needs `../shared/testdata` and the models.
+
+use idgate_store::testing::BACKENDS;
+use image::{imageops, RgbImage};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::common::{b64, bearer, start, testdata, TestServer};
+
+/// The synthetic RG (CPF 529.982.247-25; an RG has no expiry date) with a portrait printed
+/// beside its fields, as a real card carries one: the face of `faces/{portrait}`.
+fn rg_with_portrait(portrait: &str) -> Vec<u8> {
+    let card = image::load_from_memory(&testdata("documents/br_synthetic/rg_synth_clean.png"))
+        .expect("the synthetic RG decodes")
+        .to_rgb8();
+    let face = image::load_from_memory(&testdata(&format!("faces/{portrait}")))
+        .expect("the portrait decodes")
+        .to_rgb8();
+    let face = imageops::resize(
+        &face,
+        300,
+        300 * face.height() / face.width(),
+        imageops::FilterType::Triangle,
+    );
+    let bg = *card.get_pixel(card.width() - 5, card.height() - 5);
+    let (w, h) = (card.width() + 340, card.height().max(face.height() + 80));
+    let mut out = RgbImage::from_pixel(w, h, bg);
+    imageops::replace(&mut out, &card, 0, 0);
+    imageops::replace(&mut out, &face, i64::from(card.width()) + 20, 60);
+    let mut png = std::io::Cursor::new(Vec::new());
+    out.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    png.into_inner()
+}
+
+/// Creates a session of tenant A and returns `(id, "/s/{hash}/t/{token}")`.
+async fn session(s: &TestServer, id: &str, cpf: &str, steps: Value) -> String {
+    let body = json!({"id": id, "document_number": cpf, "settings": {"steps": steps}});
+    let (st, v) = s
+        .call(
+            Method::POST,
+            "/auth_session_manager/auth_session",
+            &s.a.key,
+            Some(&body),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let url = v["auth_session_url"].as_str().unwrap();
+    format!("/s/{}", url.split_once("/s/").unwrap().1)
+}
+
+async fn step(s: &TestServer, page: &str, name: &str, body: Value) -> (u16, Value) {
+    s.call(
+        Method::POST,
+        &format!("{page}/steps/{name}"),
+        "",
+        Some(&body),
+    )
+    .await
+}
+
+async fn v1(s: &TestServer, id: &str) -> Value {
+    let (st, v) = s
+        .call(
+            Method::GET,
+            &format!("/v1/verification-sessions/{id}"),
+            &bearer(&s.a.key),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    v
+}
+
+fn reasons(v: &Value) -> Vec<&str> {
+    v["decision"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect()
+}
+
+fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn hosted_flow_steps_and_decisions() {
+    let matching = rg_with_portrait("obama_4.jpg");
+    let selfie = b64(&testdata("faces/obama_1.jpg"));
+    let other = b64(&testdata("faces/biden_1.jpg"));
+    for backend in BACKENDS {
+        let s = start(backend).await;
+
+        // Approved: every check holds.
+        let steps = json!([{"step": "device_scan"}, {"step": "face_recognition"},
+            {"step": "personal_document", "document_templates": ["cnh", "rg"]}]);
+        let page = session(&s, "ok", "529.982.247-25", steps).await;
+        let (st, v) = step(&s, &page, "face_recognition", json!({"image": selfie})).await;
+        assert_eq!((st, code(&v)), (409, "step_out_of_order"), "{v}");
+        assert!(v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("device_scan"));
+        let (st, v) = step(&s, &page, "device_scan", json!({})).await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(
+            (&v["status"], &v["step"], &v["completed_steps"]),
+            (
+                &json!("in_progress"),
+                &json!("face_recognition"),
+                &json!(["device_scan"])
+            )
+        );
+        let (st, v) = step(&s, &page, "device_scan", json!({})).await;
+        assert_eq!((st, code(&v)), (409, "step_out_of_order"), "{v}");
+        let (st, v) = step(&s, &page, "face_recognition", json!({"image": selfie})).await;
+        assert_eq!((st, &v["step"]), (200, &json!("personal_document")), "{v}");
+        let side = json!([{"document_b64": b64(&matching), "file_type": "jpeg"}]);
+        let (st, v) = step(
+            &s,
+            &page,
+            "personal_document",
+            json!({"document_template": "passport", "documents": side}),
+        )
+        .await;
+        assert_eq!((st, code(&v)), (400, "invalid_request"), "{v}");
+        assert_eq!(v["error"]["field"], "document_template");
+        let (st, v) = step(
+            &s,
+            &page,
+            "personal_document",
+            json!({"document_template": "rg", "documents": side}),
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        let got = v1(&s, "ok").await;
+        assert_eq!(
+            (&v["status"], &v["step"]),
+            (&json!("approved"), &Value::Null),
+            "{got}"
+        );
+        assert_eq!(got["status"], "approved");
+        assert_eq!(reasons(&got), Vec::<&str>::new(), "{got}");
+        let d = &got["decision"];
+        assert_eq!(d["evidence"]["face_match"]["result"], "match", "{d}");
+        assert_eq!(d["evidence"]["cpf_matches_session"], true);
+        assert_eq!(
+            d["evidence"]["documents"][0]["check_digits_valid"], true,
+            "{d}"
+        );
+        assert_eq!(d["evidence"]["documents"][0]["not_expired"], Value::Null);
+        assert!(
+            !d.to_string().contains("52998224725"),
+            "the decision stores no CPF"
+        );
+        let sd = &got["step_data"];
+        assert!(uuid::Uuid::parse_str(sd["device_scan"]["session_id"].as_str().unwrap()).is_ok());
+        assert!(sd["face_recognition"]["image_key"].is_string(), "{sd}");
+        assert!(sd["face_recognition"]["event_date"].is_string());
+        assert_eq!(sd["personal_document"]["document_template"], "rg");
+        let ocr_key = sd["personal_document"]["ocr_keys"][0].as_str().unwrap();
+        // the read behind the key is the tenant's, through the document routes
+        let (st, r) = s
+            .call(
+                Method::GET,
+                &format!("/ocr/image/{ocr_key}"),
+                &s.a.key,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (st, &r["fields"]["cpf"]["value"]),
+            (200, &json!("52998224725")),
+            "{r}"
+        );
+        let (st, _) = s
+            .call(
+                Method::GET,
+                &format!("/ocr/image/{ocr_key}"),
+                &s.b.key,
+                None,
+            )
+            .await;
+        assert_eq!(st, 404);
+        // the QI object carries the same references
+        let (st, qi) = s
+            .call(
+                Method::GET,
+                "/auth_session_manager/auth_session/ok",
+                &s.a.key,
+                None,
+            )
+            .await;
+        assert_eq!((st, &qi["step_data"]), (200, sd));
+        let kinds: Vec<String> = s
+            .running
+            .state
+            .store
+            .session_events(&s.a.id, "ok")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "session.created",
+                "session.in_progress",
+                "session.step_completed",
+                "session.step_completed",
+                "session.step_completed",
+                "session.processing",
+                "session.completed"
+            ]
+        );
+        let (st, v) = step(&s, &page, "device_scan", json!({})).await;
+        assert_eq!((st, code(&v)), (409, "invalid_state_transition"), "{v}");
+
+        // Rejected: the document's CPF is not the session's, and the selfie is someone else.
+        let steps = json!([{"step": "personal_document", "document_templates": ["rg"]},
+            {"step": "face_recognition"}]);
+        let page = session(&s, "bad", "111.444.777-35", steps).await;
+        let (st, v) = step(
+            &s,
+            &page,
+            "personal_document",
+            json!({"document_template": "rg", "documents": side}),
+        )
+        .await;
+        assert_eq!((st, &v["step"]), (200, &json!("face_recognition")), "{v}");
+        let (st, v) = step(&s, &page, "face_recognition", json!({"image": other})).await;
+        assert_eq!((st, &v["status"]), (200, &json!("rejected")), "{v}");
+        let got = v1(&s, "bad").await;
+        assert_eq!(
+            reasons(&got),
+            ["document_cpf_mismatch", "face_mismatch"],
+            "{got}"
+        );
+        assert_eq!(
+            got["decision"]["evidence"]["face_match"]["result"],
+            "unmatch"
+        );
+
+        // Manual analysis: a template stored without validation; no face step to compare.
+        let steps = json!([{"step": "personal_document", "document_templates": ["others"]}]);
+        let page = session(&s, "manual", "529.982.247-25", steps).await;
+        let (st, v) = s
+            .call(
+                Method::POST,
+                &format!("{page}x/steps/personal_document"),
+                "",
+                Some(&json!({})),
+            )
+            .await;
+        assert_eq!((st, code(&v)), (404, "not_found"), "a wrong token: {v}");
+        let (st, v) = step(&s, &page, "face_recognition", json!({"image": selfie})).await;
+        assert_eq!(
+            (st, code(&v)),
+            (404, "not_found"),
+            "a step it does not have: {v}"
+        );
+        let (st, v) = step(
+            &s,
+            &page,
+            "personal_document",
+            json!({"document_template": "others", "documents": []}),
+        )
+        .await;
+        assert_eq!((st, code(&v)), (400, "invalid_request"), "{v}");
+        let (st, v) = step(
+            &s,
+            &page,
+            "personal_document",
+            json!({"document_template": "others", "documents": side}),
+        )
+        .await;
+        assert_eq!(
+            (st, &v["status"]),
+            (200, &json!("in_manual_analysis")),
+            "{v}"
+        );
+        assert_eq!(reasons(&v1(&s, "manual").await), ["document_not_validated"]);
+
+        // An expired link takes no step.
+        let page = session(
+            &s,
+            "late",
+            "529.982.247-25",
+            json!([{"step": "device_scan"}]),
+        )
+        .await;
+        s.clock.advance_ms(1_801_000);
+        let (st, v) = step(&s, &page, "device_scan", json!({})).await;
+        assert_eq!((st, code(&v)), (410, "session_expired"), "{v}");
+        s.stop().await;
+    }
+}
