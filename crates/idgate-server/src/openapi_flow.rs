@@ -55,10 +55,15 @@ pub fn paths() -> Map<String, Value> {
             "503": err("the face or OCR engine is busy or not loaded")
         }
     });
-    Map::from_iter([(
-        "/s/{hash}/t/{token}/steps/{step}".to_owned(),
-        json!({"post": op}),
-    )])
+    let js = json!({"summary": "The hosted flow's script", "description": "Loaded by the entry page; submits the steps.",
+        "responses": {"200": {"description": "JavaScript", "content": {"text/javascript": {"schema": {"type": "string"}}}}}});
+    Map::from_iter([
+        (
+            "/s/{hash}/t/{token}/steps/{step}".to_owned(),
+            json!({"post": op}),
+        ),
+        ("/flow/app.js".to_owned(), json!({"get": js})),
+    ])
 }
 
 pub fn schemas() -> Map<String, Value> {

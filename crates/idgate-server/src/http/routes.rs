@@ -86,6 +86,7 @@ pub const TABLE: &[RouteDoc] = &[
     ),
     r("GET", "/s/{hash}/t/{token}", Public),
     r("POST", "/s/{hash}/t/{token}/steps/{step}", Token),
+    r("GET", "/flow/app.js", Public),
     r("POST", "/oauth/start", Client),
     r("POST", "/oauth/notify", Client),
     r("GET", "/oauth/token", Token),
@@ -206,6 +207,7 @@ pub fn routes() -> Router<AppState> {
             post(super::documents::v1_face_match),
         )
         .route("/s/{hash}/t/{token}", get(pages::open_session))
+        .route("/flow/app.js", get(pages::flow_js))
         .route(
             "/s/{hash}/t/{token}/steps/{step}",
             post(super::flow::submit_step),

@@ -117,6 +117,12 @@ impl TestServer {
         json_of(req.send().await.expect("request")).await
     }
 
+    /// The types of tenant A's session `id` events, in order.
+    pub async fn event_kinds(&self, id: &str) -> Vec<String> {
+        let events = self.running.state.store.session_events(&self.a.id, id);
+        events.await.unwrap().into_iter().map(|e| e.kind).collect()
+    }
+
     pub async fn stop(self) {
         self.running.stop().await;
     }

@@ -199,18 +199,8 @@ async fn hosted_flow_steps_and_decisions() {
             )
             .await;
         assert_eq!((st, &qi["step_data"]), (200, sd));
-        let kinds: Vec<String> = s
-            .running
-            .state
-            .store
-            .session_events(&s.a.id, "ok")
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.kind)
-            .collect();
         assert_eq!(
-            kinds,
+            s.event_kinds("ok").await,
             [
                 "session.created",
                 "session.in_progress",

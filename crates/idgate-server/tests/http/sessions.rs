@@ -441,18 +441,8 @@ async fn entry_page_renewal_and_expiry() {
             (st, e["error"]["code"].as_str()),
             (409, Some("invalid_state_transition"))
         );
-        let kinds: Vec<String> = s
-            .running
-            .state
-            .store
-            .session_events(&s.a.id, "s1")
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.kind)
-            .collect();
         assert_eq!(
-            kinds,
+            s.event_kinds("s1").await,
             [
                 "session.created",
                 "session.in_progress",

@@ -97,6 +97,17 @@ pub async fn upload(
     body: &Value,
     strict: bool,
 ) -> Result<ImageView, ApiError> {
+    let b64 = image_field(body, strict)?;
+    let a = analyse(st, t, b64, "image", Some(upload_expiry(st))).await?;
+    st.store.insert_face_image(&a.image).await?;
+    Ok(ImageView {
+        meta: a.image.meta,
+        offset: t.offset,
+    })
+}
+
+/// The `{image}` body of an upload: the base64 of one file (400 listing what is wrong).
+pub fn image_field(body: &Value, strict: bool) -> Result<String, ApiError> {
     let mut f = Fields::new(body, &["image"], strict)?;
     let b64 = f.opt_str("image");
     if b64.is_none() {
@@ -107,16 +118,15 @@ pub async fn upload(
         ));
     }
     f.finish()?;
+    Ok(b64.unwrap_or_default())
+}
+
+/// When an image uploaded now expires (`faces.image_ttl_secs` from now).
+pub fn upload_expiry(st: &AppState) -> i64 {
     let ttl_ms = i64::try_from(st.cfg.faces.image_ttl_secs)
         .unwrap_or(i64::MAX / 2_000)
         .saturating_mul(1000);
-    let expires = st.now().saturating_add(ttl_ms);
-    let a = analyse(st, t, b64.unwrap_or_default(), "image", Some(expires)).await?;
-    st.store.insert_face_image(&a.image).await?;
-    Ok(ImageView {
-        meta: a.image.meta,
-        offset: t.offset,
-    })
+    st.now().saturating_add(ttl_ms)
 }
 
 /// The embedding of a request's image: analysed now (`Inline`, returned sealed for storing) or

@@ -149,21 +149,9 @@ async fn face_recognition(
     v: &SessionView,
     body: &Value,
 ) -> Result<Map<String, Value>, ApiError> {
-    let mut f = Fields::new(body, &["image"], true)?;
-    let b64 = f.opt_str("image");
-    if b64.is_none() {
-        f.push(FieldError::new(
-            "image",
-            "required",
-            "send the base64 of a JPEG, PNG or WebP selfie",
-        ));
-    }
-    f.finish()?;
-    let ttl_ms = i64::try_from(st.cfg.faces.image_ttl_secs)
-        .unwrap_or(i64::MAX / 2_000)
-        .saturating_mul(1000);
-    let keep_until = st.now().saturating_add(ttl_ms).max(v.row.expires_at);
-    let a = images::analyse(st, t, b64.unwrap_or_default(), "image", Some(keep_until)).await?;
+    let b64 = images::image_field(body, true)?;
+    let keep_until = images::upload_expiry(st).max(v.row.expires_at);
+    let a = images::analyse(st, t, b64, "image", Some(keep_until)).await?;
     st.store.insert_face_image(&a.image).await?;
     Ok(Map::from_iter([(
         "image_key".into(),
