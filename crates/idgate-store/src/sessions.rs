@@ -197,6 +197,25 @@ impl Store {
         Ok(rows)
     }
 
+    /// Sessions of any tenant still in `status` since `before` or earlier, oldest first (work
+    /// a crash may have left half done).
+    pub async fn sessions_stalled(
+        &self,
+        status: &str,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<SessionRow>> {
+        let rows = sqlx::query_as(&format!(
+            "SELECT {COLS} FROM sessions WHERE status = $1 AND updated_at <= $2 ORDER BY updated_at LIMIT $3"
+        ))
+        .bind(status)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows)
+    }
+
     pub async fn session_events(&self, tenant_id: &str, session_id: &str) -> Result<Vec<EventRow>> {
         let rows = sqlx::query_as(
             "SELECT id, tenant_id, session_id, type, from_status, to_status, payload, created_at FROM events \

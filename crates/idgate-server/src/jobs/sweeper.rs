@@ -1,5 +1,7 @@
 //! The expiry sweeper: moves overdue sessions to `expired` (recording the event) so that
-//! webhooks fire even if nobody reads the session. Reads enforce expiry on their own too.
+//! webhooks fire even if nobody reads the session (reads enforce expiry on their own too),
+//! decides sessions a stopped node left in `processing`, expires logins and purges unclaimed
+//! face images.
 
 use std::time::Duration;
 
@@ -20,6 +22,9 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
                     break;
                 }
             }
+        }
+        if let Err(e) = crate::app::steps::decide_stalled(&st, 100).await {
+            tracing::warn!(code = e.code.as_str(), "stalled decision sweep failed");
         }
         if let Err(e) = crate::app::login::expire_due(&st, 100).await {
             tracing::warn!(code = e.code.as_str(), "login expiry sweep failed");

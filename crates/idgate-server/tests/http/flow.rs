@@ -6,7 +6,9 @@
 //! Refusals: out-of-order and repeated steps, a template the session does not allow, a wrong
 //! token, an expired link, a closed session. Needs `../shared/testdata` and the models.
 
+use idgate_server::app::steps::{decide_stalled, STALLED_MS};
 use idgate_store::testing::BACKENDS;
+use idgate_store::Expected;
 use image::{imageops, RgbImage};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -239,6 +241,42 @@ async fn hosted_flow_steps_and_decisions() {
             "unmatch"
         );
 
+        // Rejected on the document alone: an expired passport (its MRZ says 2012; no CPF on it),
+        // and the synthetic CNH, whose registration number fails its check digits.
+        let steps =
+            json!([{"step": "personal_document", "document_templates": ["passport", "cnh"]}]);
+        let page = session(&s, "passport", "529.982.247-25", steps.clone()).await;
+        let passport = testdata("documents/passport/icao_utopia_td3_passport.jpg");
+        let (st, v) = step(
+            &s,
+            &page,
+            "personal_document",
+            json!({"document_template": "passport",
+            "documents": [{"document_b64": b64(&passport), "file_type": "jpeg"}]}),
+        )
+        .await;
+        assert_eq!((st, &v["status"]), (200, &json!("rejected")), "{v}");
+        let got = v1(&s, "passport").await;
+        assert_eq!(
+            reasons(&got),
+            ["document_expired", "document_cpf_unread"],
+            "{got}"
+        );
+        let page = session(&s, "cnh", "529.982.247-25", steps).await;
+        let cnh = testdata("documents/br_synthetic/cnh_synth_clean.png");
+        let (st, v) = step(
+            &s,
+            &page,
+            "personal_document",
+            json!({"document_template": "cnh",
+            "documents": [{"document_b64": b64(&cnh), "file_type": "jpeg"}]}),
+        )
+        .await;
+        assert_eq!((st, &v["status"]), (200, &json!("rejected")), "{v}");
+        let got = v1(&s, "cnh").await;
+        assert_eq!(reasons(&got), ["document_check_digits_invalid"], "{got}");
+        assert_eq!(got["decision"]["evidence"]["cpf_matches_session"], true);
+
         // Manual analysis: a template stored without validation; no face step to compare.
         let steps = json!([{"step": "personal_document", "document_templates": ["others"]}]);
         let page = session(&s, "manual", "529.982.247-25", steps).await;
@@ -290,6 +328,49 @@ async fn hosted_flow_steps_and_decisions() {
         s.clock.advance_ms(1_801_000);
         let (st, v) = step(&s, &page, "device_scan", json!({})).await;
         assert_eq!((st, code(&v)), (410, "session_expired"), "{v}");
+        s.stop().await;
+    }
+}
+
+/// A node that stopped between a session's last step and its decision leaves it `processing`;
+/// the sweeper decides it once it has been so for `STALLED_MS`, and leaves younger ones alone.
+#[tokio::test]
+async fn stalled_processing_sessions_are_decided_by_the_sweeper() {
+    for backend in BACKENDS {
+        let s = start(backend).await;
+        let st = &s.running.state;
+        session(
+            &s,
+            "stalled",
+            "529.982.247-25",
+            json!([{"step": "device_scan"}]),
+        )
+        .await;
+        let row = st.store.session(&s.a.id, "stalled").await.unwrap();
+        let mut half = row.clone();
+        half.status = "processing".into();
+        half.step = None;
+        half.step_data =
+            json!({"device_scan": {"session_id": "0b8f1c1e-0000-4000-8000-000000000000"}})
+                .to_string();
+        st.store
+            .update_session(&half, Expected::of(&row), &[])
+            .await
+            .unwrap();
+        assert_eq!(decide_stalled(st, 10).await.unwrap(), 0, "too young");
+        s.clock.advance_ms(STALLED_MS + 1);
+        // (the server's own sweeper may get there first: either way it is decided once)
+        assert!(decide_stalled(st, 10).await.unwrap() <= 1);
+        let got = v1(&s, "stalled").await;
+        assert_eq!(
+            (&got["status"], &got["decision"]["status"]),
+            (&json!("approved"), &json!("approved"))
+        );
+        assert_eq!(
+            s.event_kinds("stalled").await.last().unwrap(),
+            "session.completed"
+        );
+        assert_eq!(decide_stalled(st, 10).await.unwrap(), 0, "decided once");
         s.stop().await;
     }
 }

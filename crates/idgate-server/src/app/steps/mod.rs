@@ -26,6 +26,10 @@ use crate::state::AppState;
 /// Most document sides one `personal_document` submission may carry (front and back).
 pub const MAX_SIDES: usize = 2;
 
+/// A session still `processing` this long after its last step was left half done (the node
+/// stopped between the last step and the decision); the sweeper decides it.
+pub const STALLED_MS: i64 = 60_000;
+
 /// What the hosted page learns after a submission: where the flow stands, not the decision's
 /// reasons (those are for the tenant).
 pub fn flow_json(v: &SessionView) -> Value {
@@ -118,6 +122,28 @@ pub async fn submit(
     let processing = (EventType::Processing, Some(v.status), None);
     let v = save(st, &t, &v, row, &[done, processing]).await?;
     decide::finish(st, &t, v).await
+}
+
+/// Decides up to `limit` sessions left in `processing` for [`STALLED_MS`]; returns how many.
+pub async fn decide_stalled(st: &AppState, limit: i64) -> Result<usize, ApiError> {
+    let before = st.now() - STALLED_MS;
+    let rows = st
+        .store
+        .sessions_stalled(Status::Processing.as_str(), before, limit)
+        .await?;
+    let mut n = 0;
+    for row in rows {
+        let tenant = st.store.tenant_by_id(&row.tenant_id).await?;
+        let t = Tenant::from_row(tenant).map_err(|_| ApiError::internal())?;
+        let v = sessions::view(st, &t, row)?;
+        match decide::finish(st, &t, v).await {
+            Ok(_) => n += 1,
+            // another node decided it first
+            Err(e) if e.code == Code::Conflict => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// `device_scan`: `{session_id?}` — the device-scan session id (a UUID; one is made if absent).
