@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `tenant create`, `api-key create`, `client create`,
+//! The command line: `serve`, `migrate`, `tenant create|policy`, `api-key create`, `client create`,
 //! `webhook add|replay`, `config check`. Commands that create things print one JSON object on
 //! stdout and nothing else; diagnostics go to stderr.
 
@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
+
+use idgate_core::session::decision::Policy;
 
 use crate::app::admin::{self, NewClient};
 use crate::clock::{Clock, SystemClock};
@@ -92,6 +94,14 @@ enum TenantCmd {
         sandbox: bool,
         #[arg(long, default_value = "America/Sao_Paulo")]
         time_zone: String,
+    },
+    /// Set a tenant's decision policy.
+    Policy {
+        name: String,
+        /// What a check that cannot be made (nothing read, no face on the document, template
+        /// `others`) does to a session: `manual_analysis` (default) or `reject`.
+        #[arg(long, value_parser = ["manual_analysis", "reject"])]
+        unverifiable: String,
     },
 }
 
@@ -221,6 +231,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = crate::server::open_store(&cfg).await?;
             print(
                 &admin::create_tenant(&store, now, &name, sandbox, &time_zone)
+                    .await
+                    .map_err(|e| e.message)?,
+            )
+        }
+        Cmd::Tenant {
+            cmd: TenantCmd::Policy { name, unverifiable },
+        } => {
+            let store = crate::server::open_store(&cfg).await?;
+            let policy: Policy =
+                serde_json::from_value(serde_json::json!({ "unverifiable": unverifiable }))
+                    .map_err(|e| e.to_string())?;
+            print(
+                &admin::set_decision_policy(&store, &name, policy)
                     .await
                     .map_err(|e| e.message)?,
             )

@@ -15,6 +15,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "documents",
         include_str!("../migrations/0004_documents.sql"),
     ),
+    (
+        5,
+        "decision_policy",
+        include_str!("../migrations/0005_decision_policy.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {

@@ -7,6 +7,8 @@ pub struct TenantRow {
     pub mode: String,
     pub time_zone: String,
     pub default_settings: Option<String>,
+    /// JSON of the tenant's decision policy; `None`: the default.
+    pub decision_policy: Option<String>,
     pub created_at: i64,
 }
 

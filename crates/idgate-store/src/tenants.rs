@@ -4,19 +4,21 @@ use crate::db::Store;
 use crate::error::{Result, StoreError};
 use crate::rows::{ApiKeyRow, ClientRow, EndpointRow, TenantRow};
 
-const TENANT_COLS: &str = "id, name, mode, time_zone, default_settings, created_at";
+const TENANT_COLS: &str =
+    "id, name, mode, time_zone, default_settings, decision_policy, created_at";
 
 impl Store {
     pub async fn insert_tenant(&self, t: &TenantRow) -> Result<()> {
         sqlx::query(
-            "INSERT INTO tenants (id, name, mode, time_zone, default_settings, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO tenants (id, name, mode, time_zone, default_settings, decision_policy, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&t.id)
         .bind(&t.name)
         .bind(&t.mode)
         .bind(&t.time_zone)
         .bind(&t.default_settings)
+        .bind(&t.decision_policy)
         .bind(t.created_at)
         .execute(&self.write)
         .await
@@ -47,6 +49,20 @@ impl Store {
             .fetch_optional(&self.read)
             .await?
             .ok_or(StoreError::NotFound)
+    }
+
+    /// Sets a tenant's decision policy (JSON; `None`: the default). `NotFound` for no such tenant.
+    pub async fn set_decision_policy(&self, tenant_id: &str, policy: Option<&str>) -> Result<()> {
+        let n = sqlx::query("UPDATE tenants SET decision_policy = $1 WHERE id = $2")
+            .bind(policy)
+            .bind(tenant_id)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     pub async fn tenant_count(&self) -> Result<i64> {

@@ -10,6 +10,7 @@ fn tenant(id: &str) -> TenantRow {
         mode: "sandbox".into(),
         time_zone: "America/Sao_Paulo".into(),
         default_settings: None,
+        decision_policy: None,
         created_at: 1,
     }
 }

@@ -3,6 +3,7 @@
 //! with the key ring where idgate must use them itself, like webhook signing secrets).
 
 use idgate_core::crypto::{hash_secret, random_token, KeyRing};
+use idgate_core::session::decision::Policy;
 use idgate_core::Code;
 use idgate_store::{ApiKeyRow, ClientRow, EndpointRow, Store, StoreError, TenantRow};
 use rand::rngs::OsRng;
@@ -14,6 +15,21 @@ use crate::http::error::ApiError;
 
 fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Sets the decision policy of the tenant named `name`; answers the policy now in force.
+pub async fn set_decision_policy(
+    store: &Store,
+    name: &str,
+    policy: Policy,
+) -> Result<Policy, ApiError> {
+    let t = store.tenant_by_name(name).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::new(Code::NotFound, format!("no tenant named {name}")),
+        other => other.into(),
+    })?;
+    let json = serde_json::to_string(&policy).map_err(|_| ApiError::internal())?;
+    store.set_decision_policy(&t.id, Some(&json)).await?;
+    Ok(policy)
 }
 
 #[derive(Debug, Serialize)]
@@ -49,6 +65,7 @@ pub async fn create_tenant(
         mode: if sandbox { "sandbox" } else { "live" }.into(),
         time_zone: tz.to_owned(),
         default_settings: None,
+        decision_policy: None,
         created_at: now,
     };
     store.insert_tenant(&row).await.map_err(|e| match e {

@@ -1,5 +1,6 @@
 //! The authenticated tenant as handlers see it, and its time zone.
 
+use idgate_core::session::decision::Policy;
 use idgate_core::session::Settings;
 use idgate_store::TenantRow;
 use time::UtcOffset;
@@ -12,6 +13,8 @@ pub struct Tenant {
     pub sandbox: bool,
     pub offset: UtcOffset,
     pub defaults: Settings,
+    /// How its sessions are decided.
+    pub policy: Policy,
 }
 
 impl Tenant {
@@ -22,12 +25,17 @@ impl Tenant {
             Some(s) => serde_json::from_str(s).map_err(|e| e.to_string())?,
             None => Settings::default(),
         };
+        let policy = match &row.decision_policy {
+            Some(s) => serde_json::from_str(s).map_err(|e| e.to_string())?,
+            None => Policy::default(),
+        };
         Ok(Self {
             id: row.id,
             name: row.name,
             sandbox: row.mode == "sandbox",
             offset,
             defaults,
+            policy,
         })
     }
 }

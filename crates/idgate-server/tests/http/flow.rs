@@ -6,6 +6,8 @@
 //! Refusals: out-of-order and repeated steps, a template the session does not allow, a wrong
 //! token, an expired link, a closed session. Needs `../shared/testdata` and the models.
 
+use idgate_core::session::decision::{Policy, Unverifiable};
+use idgate_server::app::admin;
 use idgate_server::app::steps::{decide_stalled, STALLED_MS};
 use idgate_store::testing::BACKENDS;
 use idgate_store::Expected;
@@ -316,6 +318,25 @@ async fn hosted_flow_steps_and_decisions() {
             "{v}"
         );
         assert_eq!(reasons(&v1(&s, "manual").await), ["document_not_validated"]);
+        // the same with a tenant policy that rejects what cannot be verified
+        let strict = Policy {
+            unverifiable: Unverifiable::Reject,
+        };
+        admin::set_decision_policy(&s.running.state.store, "alpha", strict)
+            .await
+            .unwrap();
+        let steps = json!([{"step": "personal_document", "document_templates": ["others"]}]);
+        let page = session(&s, "strict", "529.982.247-25", steps).await;
+        let (st, v) = step(
+            &s,
+            &page,
+            "personal_document",
+            json!({"document_template": "others", "documents": side}),
+        )
+        .await;
+        assert_eq!((st, &v["status"]), (200, &json!("rejected")), "{v}");
+        let got = v1(&s, "strict").await;
+        assert_eq!(got["decision"]["policy"]["unverifiable"], "reject", "{got}");
 
         // An expired link takes no step.
         let page = session(

@@ -3,7 +3,7 @@
 //! decision policy, and stores the outcome with the final status in one update. The stored
 //! decision names its reasons and evidence keys, never the document's data.
 
-use idgate_core::session::decision::{self, DocumentEvidence, Evidence, FaceEvidence, Policy};
+use idgate_core::session::decision::{self, DocumentEvidence, Evidence, FaceEvidence};
 use idgate_core::session::{EventType, Status};
 use idgate_core::Code;
 use serde_json::{json, Value};
@@ -44,7 +44,7 @@ pub(super) async fn finish(
         documents,
         face,
     };
-    let policy = Policy::default();
+    let policy = t.policy;
     let d = decision::decide(&policy, &evidence);
     let stored = json!({
         "status": d.status.as_str(),
