@@ -222,6 +222,27 @@ async fn hosted_flow_steps_and_decisions() {
         let steps = json!([{"step": "personal_document", "document_templates": ["rg"]},
             {"step": "face_recognition"}]);
         let page = session(&s, "bad", "111.444.777-35", steps).await;
+        // a back side that is not an image: nothing of the submission is stored, the step waits
+        let stored = s.running.state.store.document_count(&s.a.id).await.unwrap();
+        let two = json!([side[0], {"document_b64": b64(b"not an image"), "file_type": "jpeg"}]);
+        let (st, v) = step(
+            &s,
+            &page,
+            "personal_document",
+            json!({"document_template": "rg", "documents": two}),
+        )
+        .await;
+        assert_eq!(st, 400, "{v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("documents[1]"),
+            "{v}"
+        );
+        let after = s.running.state.store.document_count(&s.a.id).await.unwrap();
+        assert_eq!(after, stored, "the front read was not stored");
+        assert_eq!(v1(&s, "bad").await["step"], "personal_document");
         let (st, v) = step(
             &s,
             &page,

@@ -185,6 +185,17 @@ pub async fn read_document(
     t: &Tenant,
     req: ReadRequest,
 ) -> Result<DocumentView, ApiError> {
+    let read = read_sealed(st, t, req).await?;
+    store_read(st, read).await
+}
+
+/// Reads a document on the OCR pool and seals the file and its result, storing nothing yet
+/// (so that a request with several documents stores none when one fails).
+pub async fn read_sealed(
+    st: &AppState,
+    t: &Tenant,
+    req: ReadRequest,
+) -> Result<DocumentView, ApiError> {
     let docs = &st.documents;
     let max = docs.cfg.max_document_bytes;
     let input = ReadInput {
@@ -246,12 +257,17 @@ pub async fn read_document(
         result_sealed,
         created_at: now,
     };
-    st.store.insert_document(&row).await?;
     Ok(DocumentView {
         created_at: fmt_time(now, t.offset),
         row,
         result,
     })
+}
+
+/// Stores a read from [`read_sealed`].
+pub async fn store_read(st: &AppState, read: DocumentView) -> Result<DocumentView, ApiError> {
+    st.store.insert_document(&read.row).await?;
+    Ok(read)
 }
 
 /// A stored read of this tenant; another tenant's key is `not_found`.

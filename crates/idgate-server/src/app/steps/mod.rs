@@ -195,13 +195,18 @@ async fn personal_document(
     body: &Value,
 ) -> Result<Map<String, Value>, ApiError> {
     let (template, sides) = parse_document(v, body)?;
-    let mut keys = Vec::with_capacity(sides.len());
+    // every side is read before any is stored: a side that fails stores nothing
+    let mut reads = Vec::with_capacity(sides.len());
     for (i, req) in sides.into_iter().enumerate() {
-        let read = docs::read_document(st, t, req).await.map_err(|mut e| {
+        let read = docs::read_sealed(st, t, req).await.map_err(|mut e| {
             e.message = format!("documents[{i}]: {}", e.message);
             e
         })?;
-        keys.push(json!(read.row.ocr_key));
+        reads.push(read);
+    }
+    let mut keys = Vec::with_capacity(reads.len());
+    for read in reads {
+        keys.push(json!(docs::store_read(st, read).await?.row.ocr_key));
     }
     Ok(Map::from_iter([
         ("document_template".into(), json!(template.as_str())),
