@@ -3,10 +3,12 @@
 //! come from `scripts/setup.d/30-ocr.sh`; nothing is downloaded here.
 
 mod detect;
+mod fold;
 mod geometry;
 mod head;
 mod mrz_lines;
 pub(crate) mod mrz_read;
+mod proto;
 mod recognize;
 
 use std::path::{Path, PathBuf};
@@ -106,11 +108,18 @@ fn environment(models_dir: &Path) -> Result<Environment, VisionError> {
     .map_err(VisionError::ModelUnavailable)
 }
 
-fn session(env: &Environment, path: &Path) -> Result<Session, VisionError> {
-    let bytes = std::fs::read(path).map_err(|e| {
+fn read_model(path: &Path) -> Result<Vec<u8>, VisionError> {
+    std::fs::read(path).map_err(|e| {
         VisionError::ModelUnavailable(format!("{}: {e}: run scripts/setup.sh", path.display()))
-    })?;
-    session_from(env, path, &bytes)
+    })
+}
+
+/// The model at `path` with its affine steps folded into its convolutions (see [`fold`]).
+fn read_folded(path: &Path) -> Result<Vec<u8>, VisionError> {
+    let (bytes, removed) = fold::fold_affine(&read_model(path)?)
+        .map_err(|e| VisionError::ModelUnavailable(format!("{}: {e}", path.display())))?;
+    tracing::debug!(model = %path.display(), removed, "folded affine nodes into convolutions");
+    Ok(bytes)
 }
 
 /// A single-threaded session on the model `bytes` (read from `path`, named in errors).
@@ -170,16 +179,13 @@ impl OcrEngine {
             .lines()
             .map(|l| l.trim_end_matches('\r').to_string())
             .collect();
-        let det = session(&env, &dir.join("ppocrv5_det.onnx"))?;
+        let det_path = dir.join("ppocrv5_det.onnx");
+        let det = session_from(&env, &det_path, &read_folded(&det_path)?)?;
         let rec_path = dir.join("ppocrv5_rec.onnx");
-        let rec_bytes = std::fs::read(&rec_path).map_err(|e| {
-            VisionError::ModelUnavailable(format!(
-                "{}: {e}: run scripts/setup.sh",
-                rec_path.display()
-            ))
-        })?;
+        let rec_bytes = read_folded(&rec_path)?;
         let rec = session_from(&env, &rec_path, &rec_bytes)?;
-        let cls = session(&env, &dir.join("ppocrv5_cls.onnx"))?;
+        let cls_path = dir.join("ppocrv5_cls.onnx");
+        let cls = session_from(&env, &cls_path, &read_model(&cls_path)?)?;
         let classes = rec
             .outputs()
             .first()
