@@ -105,6 +105,25 @@ pub(super) fn equal_lines(all: &[(f32, Quad)]) -> Vec<usize> {
     best
 }
 
+/// For a block of three lines whose two gaps differ by more than `UNEVEN_GAPS`, the adjacent
+/// pair with the smaller gap: an MRZ's lines are evenly spaced, so the third is then likely a
+/// line of the card beside a two-line zone (read first, the pair may settle it alone).
+pub(super) fn close_pair(all: &[(f32, Quad)], block: &[usize]) -> Option<Vec<usize>> {
+    let [a, b, c] = block else { return None };
+    let reference = all[*a].1;
+    let mut lines = [*a, *b, *c].map(|i| (down(&all[i].1, &reference), i));
+    lines.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let (g1, g2) = (lines[1].0 - lines[0].0, lines[2].0 - lines[1].0);
+    if g1.min(g2) <= 0.0 || g1.max(g2) <= UNEVEN_GAPS * g1.min(g2) {
+        return None;
+    }
+    let pair = if g1 < g2 { [0, 1] } else { [1, 2] };
+    Some(pair.iter().map(|&k| lines[k].1).collect())
+}
+
+/// Gap ratio above which three stacked lines are not one evenly spaced zone.
+const UNEVEN_GAPS: f32 = 1.15;
+
 /// The quad with its height scaled by `k` about its centre line.
 pub(super) fn pad_quad(q: &Quad, k: f32) -> Quad {
     let mid = |a: [f32; 2], b: [f32; 2]| [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
@@ -116,4 +135,27 @@ pub(super) fn pad_quad(q: &Quad, k: f32) -> Quad {
         scale(mr, q[2]),
         scale(ml, q[3]),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(y: f32) -> (f32, Quad) {
+        (
+            500.0,
+            [[0.0, y], [500.0, y], [500.0, y + 24.0], [0.0, y + 24.0]],
+        )
+    }
+
+    #[test]
+    fn unevenly_spaced_block_offers_its_close_pair() {
+        // A two-line zone 36 px apart with a card line 46 px above it.
+        let all = [line(274.0), line(320.0), line(356.0)];
+        assert_eq!(close_pair(&all, &[2, 0, 1]), Some(vec![1, 2]));
+        // An evenly spaced TD1 zone, or a block of two: nothing to try first.
+        let td1 = [line(100.0), line(136.0), line(171.0)];
+        assert_eq!(close_pair(&td1, &[0, 1, 2]), None);
+        assert_eq!(close_pair(&all, &[1, 2]), None);
+    }
 }

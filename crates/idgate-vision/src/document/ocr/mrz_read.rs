@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::detect::{detect, DetLimits};
 use super::geometry::{crop_quad, rotate_quad_180, Quad};
-use super::mrz_lines::{candidates, down, equal_lines, join_lines, pad_quad};
+use super::mrz_lines::{candidates, close_pair, down, equal_lines, join_lines, pad_quad};
 use super::recognize::{REC_HEIGHT, REC_MAX_WIDTH};
 use super::{Head, OcrEngine};
 use crate::document::mrz::{parse_mrz, Mrz};
@@ -54,6 +54,11 @@ const PAD_VARIANTS: [f32; 3] = [1.0, 1.2, 0.85];
 /// MRZ lines are recognised narrower than their aspect ratio: OCR-B is monospace and widely
 /// spaced, and the recogniser's cost grows with the crop's width.
 const MRZ_X_SCALE: f32 = 0.7;
+/// And never wider than 20 columns per character of the longest MRZ line (TD3, 44): 2.5
+/// recogniser steps per character, which still separate every filler of a `<<<<` run.
+/// At `MRZ_X_SCALE` sharp passport photos come out at up to 26 columns per character, for
+/// nothing; reads go wrong only below ~15.
+const MRZ_MAX_WIDTH: u32 = 44 * 20;
 
 /// Finds and reads the machine-readable zone of a document photo or scan.
 /// `NoText` when the image has no text lines; `NoMrz` when no zone parses.
@@ -130,17 +135,23 @@ fn read_zone(
             .collect();
         let upside_down = engine.upside_down_share(&crops)? > 0.5;
         let cache = &mut caches[usize::from(upside_down)];
-        best = read_group(
-            engine,
-            img,
-            quads(upside_down),
-            &equal,
-            &PAD_VARIANTS[..1],
-            cache,
-        )?
-        .map(|g| (g, upside_down));
-        if best.as_ref().is_some_and(|(g, _)| g.mrz.all_checks_valid()) {
-            return Ok(best);
+        // Three lines spaced unevenly: the evenly spaced pair alone may be the whole zone.
+        let tries = close_pair(&all, &equal).into_iter().chain([equal.clone()]);
+        for lines in tries {
+            let group = read_group(
+                engine,
+                img,
+                quads(upside_down),
+                &lines,
+                &PAD_VARIANTS[..1],
+                cache,
+            )?;
+            if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
+                best = group.map(|g| (g, upside_down));
+            }
+            if best.as_ref().is_some_and(|(g, _)| g.mrz.all_checks_valid()) {
+                return Ok(best);
+            }
         }
         first = Some(upside_down);
     }
@@ -244,7 +255,7 @@ fn read_group(
                     &pad_quad(&quads[i], pad),
                     REC_HEIGHT,
                     MRZ_X_SCALE,
-                    REC_MAX_WIDTH,
+                    MRZ_MAX_WIDTH,
                 )
             })
             .collect();
