@@ -226,17 +226,39 @@ pub(super) fn crop_quad(
     x_scale: f32,
     max_w: u32,
 ) -> RgbImage {
+    let out_w = crop_width(q, out_h, x_scale, max_w);
+    crop_columns(img, q, out_h, out_w, 0..out_w)
+}
+
+/// The width [`crop_quad`] gives the quad.
+pub(super) fn crop_width(q: &Quad, out_h: u32, x_scale: f32, max_w: u32) -> u32 {
     let (w, h) = quad_size(q);
-    let out_w = ((out_h as f32 * w * x_scale / h.max(1.0)).round() as u32).clamp(1, max_w.max(1));
-    let mut out = RgbImage::new(out_w, out_h);
+    ((out_h as f32 * w * x_scale / h.max(1.0)).round() as u32).clamp(1, max_w.max(1))
+}
+
+/// Columns `cols` of the quad sampled `out_w` x `out_h` as [`crop_quad`] does, pixel for pixel,
+/// without sampling the rest.
+pub(super) fn crop_columns(
+    img: &RgbImage,
+    q: &Quad,
+    out_h: u32,
+    out_w: u32,
+    cols: std::ops::Range<u32>,
+) -> RgbImage {
+    let (w, h) = quad_size(q);
+    let cols = cols.start.min(out_w)..cols.end.min(out_w);
+    let mut out = RgbImage::new(cols.len() as u32, out_h);
     let (iw, ih) = (img.width() as i64, img.height() as i64);
+    let raw = img.as_raw();
     let px = |x: i64, y: i64| {
-        img.get_pixel(x.clamp(0, iw - 1) as u32, y.clamp(0, ih - 1) as u32)
-            .0
+        let at = (y.clamp(0, ih - 1) * iw + x.clamp(0, iw - 1)) as usize * 3;
+        [raw[at], raw[at + 1], raw[at + 2]]
     };
+    // `floor` without a libm call: truncation is the floor for non-negative values.
+    let floor = |v: f32| if v >= 0.0 { v as i64 } else { v.floor() as i64 };
     let bilinear = |p: [f32; 2], acc: &mut [f32; 3]| {
         let (fx, fy) = (p[0] - 0.5, p[1] - 0.5);
-        let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
+        let (x0, y0) = (floor(fx), floor(fy));
         let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
         let (a, b, c, d) = (
             px(x0, y0),
@@ -254,19 +276,26 @@ pub(super) fn crop_quad(
     let taps = |src: f32, dst: u32| ((src / dst as f32).round() as u32).clamp(1, 4);
     let (tx, ty) = (taps(w, out_w), taps(h, out_h));
     let norm = 1.0 / (tx * ty) as f32;
-    for oy in 0..out_h {
-        for ox in 0..out_w {
-            let mut acc = [0f32; 3];
-            for j in 0..ty {
+    let row_len = cols.len() * 3;
+    for (oy, row) in (0..out_h).zip(out.chunks_exact_mut(row_len.max(1))) {
+        // Both ends of each tap's scan line (the same for the whole output row).
+        let ends: Vec<([f32; 2], [f32; 2])> = (0..ty)
+            .map(|j| {
                 let t = (oy as f32 + (j as f32 + 0.5) / ty as f32) / out_h as f32;
-                let (left, right) = (lerp(q[0], q[3], t), lerp(q[1], q[2], t));
+                (lerp(q[0], q[3], t), lerp(q[1], q[2], t))
+            })
+            .collect();
+        for (ox, pixel) in cols.clone().zip(row.chunks_exact_mut(3)) {
+            let mut acc = [0f32; 3];
+            for &(left, right) in &ends {
                 for i in 0..tx {
                     let s = (ox as f32 + (i as f32 + 0.5) / tx as f32) / out_w as f32;
                     bilinear(lerp(left, right, s), &mut acc);
                 }
             }
-            let v = acc.map(|a| (a * norm).round().clamp(0.0, 255.0) as u8);
-            out.put_pixel(ox, oy, image::Rgb(v));
+            for (p, a) in pixel.iter_mut().zip(acc) {
+                *p = (a * norm).round().clamp(0.0, 255.0) as u8;
+            }
         }
     }
     out
@@ -300,6 +329,23 @@ pub fn rotate_quad_180(q: &Quad) -> Quad {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_are_the_crops_own_pixels() {
+        let img = RgbImage::from_fn(300, 120, |x, y| {
+            image::Rgb([(x * 7 + y) as u8, (y * 5) as u8, (x ^ y) as u8])
+        });
+        let q = [[10.3, 20.1], [280.7, 35.2], [278.2, 80.9], [8.4, 66.6]];
+        let full = crop_quad(&img, &q, 48, 0.8, 3200);
+        let w = crop_width(&q, 48, 0.8, 3200);
+        assert_eq!(full.width(), w);
+        let part = crop_columns(&img, &q, 48, w, 40..140);
+        assert_eq!(
+            part,
+            image::imageops::crop_imm(&full, 40, 0, 100, 48).to_image()
+        );
+        assert_eq!(crop_columns(&img, &q, 48, w, 0..w), full);
+    }
 
     #[test]
     fn min_area_rect_of_a_tilted_bar() {

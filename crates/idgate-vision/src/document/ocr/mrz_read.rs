@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::detect::{detect, DetLimits};
 use super::geometry::{crop_quad, rotate_quad_180, Quad};
 use super::mrz_lines::{candidates, close_pair, down, equal_lines, join_lines, pad_quad};
-use super::recognize::{REC_HEIGHT, REC_MAX_WIDTH};
+use super::recognize::REC_HEIGHT;
 use super::{Head, OcrEngine};
 use crate::document::mrz::{parse_mrz, Mrz};
 use crate::VisionError;
@@ -129,11 +129,8 @@ fn read_zone(
     // The equal block, read the way the orientation model sees it, settles most documents.
     let mut first = None;
     if !equal.is_empty() {
-        let crops: Vec<RgbImage> = equal
-            .iter()
-            .map(|&i| crop_quad(img, &all[i].1, REC_HEIGHT, 1.0, REC_MAX_WIDTH))
-            .collect();
-        let upside_down = engine.upside_down_share(&crops)? > 0.5;
+        let lines: Vec<Quad> = equal.iter().map(|&i| all[i].1).collect();
+        let upside_down = engine.upside_down_share_of_lines(img, &lines)? > 0.5;
         let cache = &mut caches[usize::from(upside_down)];
         // Three lines spaced unevenly: the evenly spaced pair alone may be the whole zone.
         let tries = close_pair(&all, &equal).into_iter().chain([equal.clone()]);
@@ -164,11 +161,8 @@ fn read_zone(
         .filter(|i| !probe.contains(i))
         .collect();
     probe.extend(extra);
-    let crops: Vec<RgbImage> = probe
-        .iter()
-        .map(|&i| crop_quad(img, &all[i].1, REC_HEIGHT, 1.0, REC_MAX_WIDTH))
-        .collect();
-    let guess = engine.upside_down_share(&crops)? > 0.5;
+    let lines: Vec<Quad> = probe.iter().map(|&i| all[i].1).collect();
+    let guess = engine.upside_down_share_of_lines(img, &lines)? > 0.5;
     // Cheap passes both ways; then, the way the orientation model voted, every candidate once
     // and looser and tighter crops of the lines that read as something like MRZ.
     let order = [
