@@ -178,6 +178,10 @@ fn values_for(segs: &[Segment], used: &mut [bool], i: usize, lines: usize) -> Ve
         {
             break;
         }
+        // a continuation line (parents' names) has no digits: a date below is another field's
+        if !out.is_empty() && s.text.bytes().any(|b| b.is_ascii_digit()) {
+            break;
+        }
         used[j] = true;
         last_bottom = s.y + s.h;
         out.push((s.text.clone(), s.confidence));
@@ -282,8 +286,9 @@ fn put(out: &mut DocFields, kind: FieldKind, n: Option<Normalised>, conf: f32) {
     }
 }
 
-/// Values found without their label: a CPF anywhere in the text.
+/// Values found without their label: a CPF anywhere in the text; a CNH's expiry date.
 fn fallbacks(out: &mut DocFields, segs: &[Segment], used: &[bool]) {
+    cnh_expiry(out, segs, used);
     if out.get(FieldKind::Cpf).is_none() {
         let found = segs
             .iter()
@@ -297,9 +302,82 @@ fn fallbacks(out: &mut DocFields, segs: &[Segment], used: &[bool]) {
     }
 }
 
+/// A CNH whose `VALIDADE` label the OCR missed: a CNH prints the birth, first-licence, issue
+/// and expiry dates, and only the expiry comes after the issue date, so an unlabelled date later
+/// than the (labelled) issue date is the expiry. Without an issue date nothing is guessed: an
+/// older date taken for the expiry would call a valid licence expired.
+fn cnh_expiry(out: &mut DocFields, segs: &[Segment], used: &[bool]) {
+    let cnh = matches!(out.template, DocTemplate::Cnh | DocTemplate::CnhDigital);
+    if !cnh || out.get(FieldKind::ExpiryDate).is_some() {
+        return;
+    }
+    let Some(issued) = out.value(FieldKind::IssueDate).map(str::to_owned) else {
+        return;
+    };
+    let later = segs
+        .iter()
+        .zip(used)
+        .filter(|(s, u)| !**u && s.label.is_none())
+        .filter_map(|(s, _)| values::find_date(&s.text).map(|n| (n, s.confidence)))
+        .filter(|(n, _)| n.value > issued)
+        .max_by(|a, b| a.0.value.cmp(&b.0.value));
+    if let Some((n, c)) = later {
+        put(out, FieldKind::ExpiryDate, Some(n), c * 0.8);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn item(text: &str, x: f32, y: f32) -> TextItem {
+        TextItem {
+            text: text.into(),
+            confidence: 0.99,
+            x,
+            y,
+            w: 12.0 * text.len() as f32,
+            h: 30.0,
+        }
+    }
+
+    /// The synthetic CNH's layout with the `VALIDADE` label missed by the detector (as on a
+    /// wider photo of the card): the date after the issue date is the expiry.
+    #[test]
+    fn cnh_expiry_without_its_label() {
+        let mut items = vec![
+            item("DATA NASCIMENTO", 38.0, 243.0),
+            item("07/03/1985", 39.0, 267.0),
+            item("FILIAÇÃO", 335.0, 239.0),
+            item("ANTONIO CONCEICAO SAURO", 340.0, 266.0),
+            item("15/08/2031", 368.0, 344.0),
+            item("1ª HABILITAÇÃO", 668.0, 317.0),
+            item("20/01/2004", 670.0, 344.0),
+            item("DATA EMISSÃO", 685.0, 396.0),
+            item("16/08/2021", 689.0, 422.0),
+        ];
+        let f = extract(DocTemplate::Cnh, &items);
+        assert_eq!(f.value(FieldKind::ExpiryDate), Some("2031-08-15"));
+        assert_eq!(f.value(FieldKind::IssueDate), Some("2021-08-16"));
+        assert_eq!(
+            f.value(FieldKind::Filiation),
+            Some("ANTONIO CONCEICAO SAURO")
+        );
+        // without the issue date nothing is guessed
+        items.truncate(7);
+        let f = extract(DocTemplate::Cnh, &items);
+        assert_eq!(f.value(FieldKind::ExpiryDate), None);
+        // an RG is never given one
+        let f = extract(
+            DocTemplate::Rg,
+            &[
+                item("DATA EXPEDIÇÃO", 0.0, 0.0),
+                item("16/08/2021", 0.0, 30.0),
+                item("15/08/2031", 300.0, 300.0),
+            ],
+        );
+        assert_eq!(f.value(FieldKind::ExpiryDate), None);
+    }
 
     #[test]
     fn fold() {
