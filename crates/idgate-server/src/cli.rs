@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `tenant create|policy`, `api-key create`, `client create`,
+//! The command line: `serve`, `migrate`, `tenant create|policy|frame-origins`, `api-key create`, `client create`,
 //! `webhook add|replay`, `config check`. Commands that create things print one JSON object on
 //! stdout and nothing else; diagnostics go to stderr.
 
@@ -102,6 +102,13 @@ enum TenantCmd {
         /// `others`) does to a session: `manual_analysis` (default) or `reject`.
         #[arg(long, value_parser = ["manual_analysis", "reject"])]
         unverifiable: String,
+    },
+    /// Set the origins allowed to frame the tenant's `open_mode: iframe` sessions (none given:
+    /// no other site may).
+    FrameOrigins {
+        name: String,
+        /// `https://host[:port]` (`http://` only for localhost).
+        origins: Vec<String>,
     },
 }
 
@@ -231,6 +238,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = crate::server::open_store(&cfg).await?;
             print(
                 &admin::create_tenant(&store, now, &name, sandbox, &time_zone)
+                    .await
+                    .map_err(|e| e.message)?,
+            )
+        }
+        Cmd::Tenant {
+            cmd: TenantCmd::FrameOrigins { name, origins },
+        } => {
+            let store = crate::server::open_store(&cfg).await?;
+            print(
+                &admin::set_frame_origins(&store, &name, &origins)
                     .await
                     .map_err(|e| e.message)?,
             )

@@ -22,6 +22,7 @@ mod queue;
 mod rows;
 mod sessions;
 mod tenants;
+pub use tenants::TenantSetting;
 pub mod testing;
 
 pub use db::{Backend, Store};

@@ -20,6 +20,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "decision_policy",
         include_str!("../migrations/0005_decision_policy.sql"),
     ),
+    (
+        6,
+        "frame_origins",
+        include_str!("../migrations/0006_frame_origins.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {

@@ -9,6 +9,8 @@ pub struct TenantRow {
     pub default_settings: Option<String>,
     /// JSON of the tenant's decision policy; `None`: the default.
     pub decision_policy: Option<String>,
+    /// Space-separated origins allowed to frame its `iframe` sessions; `None`: none.
+    pub frame_origins: Option<String>,
     pub created_at: i64,
 }
 

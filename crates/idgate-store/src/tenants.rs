@@ -5,13 +5,20 @@ use crate::error::{Result, StoreError};
 use crate::rows::{ApiKeyRow, ClientRow, EndpointRow, TenantRow};
 
 const TENANT_COLS: &str =
-    "id, name, mode, time_zone, default_settings, decision_policy, created_at";
+    "id, name, mode, time_zone, default_settings, decision_policy, frame_origins, created_at";
+
+/// A tenant setting that can change after creation.
+#[derive(Debug, Clone, Copy)]
+pub enum TenantSetting {
+    DecisionPolicy,
+    FrameOrigins,
+}
 
 impl Store {
     pub async fn insert_tenant(&self, t: &TenantRow) -> Result<()> {
         sqlx::query(
-            "INSERT INTO tenants (id, name, mode, time_zone, default_settings, decision_policy, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO tenants (id, name, mode, time_zone, default_settings, decision_policy, frame_origins, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&t.id)
         .bind(&t.name)
@@ -19,6 +26,7 @@ impl Store {
         .bind(&t.time_zone)
         .bind(&t.default_settings)
         .bind(&t.decision_policy)
+        .bind(&t.frame_origins)
         .bind(t.created_at)
         .execute(&self.write)
         .await
@@ -51,10 +59,22 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// Sets a tenant's decision policy (JSON; `None`: the default). `NotFound` for no such tenant.
-    pub async fn set_decision_policy(&self, tenant_id: &str, policy: Option<&str>) -> Result<()> {
-        let n = sqlx::query("UPDATE tenants SET decision_policy = $1 WHERE id = $2")
-            .bind(policy)
+    /// Sets one of a tenant's settings (`None`: back to the default). `NotFound` for no such
+    /// tenant.
+    pub async fn set_tenant_setting(
+        &self,
+        tenant_id: &str,
+        setting: TenantSetting,
+        value: Option<&str>,
+    ) -> Result<()> {
+        let sql = match setting {
+            TenantSetting::DecisionPolicy => {
+                "UPDATE tenants SET decision_policy = $1 WHERE id = $2"
+            }
+            TenantSetting::FrameOrigins => "UPDATE tenants SET frame_origins = $1 WHERE id = $2",
+        };
+        let n = sqlx::query(sql)
+            .bind(value)
             .bind(tenant_id)
             .execute(&self.write)
             .await?

@@ -11,6 +11,7 @@ fn tenant(id: &str) -> TenantRow {
         time_zone: "America/Sao_Paulo".into(),
         default_settings: None,
         decision_policy: None,
+        frame_origins: None,
         created_at: 1,
     }
 }

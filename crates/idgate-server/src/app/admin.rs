@@ -5,7 +5,9 @@
 use idgate_core::crypto::{hash_secret, random_token, KeyRing};
 use idgate_core::session::decision::Policy;
 use idgate_core::Code;
-use idgate_store::{ApiKeyRow, ClientRow, EndpointRow, Store, StoreError, TenantRow};
+use idgate_store::{
+    ApiKeyRow, ClientRow, EndpointRow, Store, StoreError, TenantRow, TenantSetting,
+};
 use rand::rngs::OsRng;
 use rand::RngCore;
 use serde::Serialize;
@@ -23,13 +25,57 @@ pub async fn set_decision_policy(
     name: &str,
     policy: Policy,
 ) -> Result<Policy, ApiError> {
+    let json = serde_json::to_string(&policy).map_err(|_| ApiError::internal())?;
+    set_setting(store, name, TenantSetting::DecisionPolicy, Some(&json)).await?;
+    Ok(policy)
+}
+
+/// Sets the origins allowed to frame the `iframe` sessions of the tenant named `name` (none:
+/// no other site may frame them). Each is `https://host[:port]` (`http://` only for localhost).
+pub async fn set_frame_origins(
+    store: &Store,
+    name: &str,
+    origins: &[String],
+) -> Result<Vec<String>, ApiError> {
+    let mut out = Vec::with_capacity(origins.len());
+    for o in origins {
+        out.push(origin(o).ok_or_else(|| {
+            ApiError::new(
+                Code::InvalidRequest,
+                format!(
+                    "{o}: an origin is https://host[:port] (http:// only for localhost), no path"
+                ),
+            )
+        })?);
+    }
+    let joined = out.join(" ");
+    let value = (!out.is_empty()).then_some(joined.as_str());
+    set_setting(store, name, TenantSetting::FrameOrigins, value).await?;
+    Ok(out)
+}
+
+/// `scheme://host[:port]` of a URL that is only an origin.
+fn origin(s: &str) -> Option<String> {
+    let u = url::Url::parse(s).ok()?;
+    let local = matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    let scheme_ok = u.scheme() == "https" || (u.scheme() == "http" && local);
+    let bare = u.path() == "/" && u.query().is_none() && u.fragment().is_none();
+    (scheme_ok && bare && u.username().is_empty() && u.host_str().is_some())
+        .then(|| u.origin().ascii_serialization())
+}
+
+async fn set_setting(
+    store: &Store,
+    name: &str,
+    setting: TenantSetting,
+    value: Option<&str>,
+) -> Result<(), ApiError> {
     let t = store.tenant_by_name(name).await.map_err(|e| match e {
         StoreError::NotFound => ApiError::new(Code::NotFound, format!("no tenant named {name}")),
         other => other.into(),
     })?;
-    let json = serde_json::to_string(&policy).map_err(|_| ApiError::internal())?;
-    store.set_decision_policy(&t.id, Some(&json)).await?;
-    Ok(policy)
+    store.set_tenant_setting(&t.id, setting, value).await?;
+    Ok(())
 }
 
 #[derive(Debug, Serialize)]
@@ -66,6 +112,7 @@ pub async fn create_tenant(
         time_zone: tz.to_owned(),
         default_settings: None,
         decision_policy: None,
+        frame_origins: None,
         created_at: now,
     };
     store.insert_tenant(&row).await.map_err(|e| match e {
@@ -244,4 +291,33 @@ pub async fn add_webhook(
         events,
         signing_secret: secret,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn frame_origins_are_bare_https_origins() {
+        let ok = super::origin;
+        assert_eq!(
+            ok("https://app.example.com"),
+            Some("https://app.example.com".into())
+        );
+        assert_eq!(
+            ok("https://app.example.com:8443/"),
+            Some("https://app.example.com:8443".into())
+        );
+        assert_eq!(
+            ok("http://localhost:3000"),
+            Some("http://localhost:3000".into())
+        );
+        for bad in [
+            "http://app.example.com",
+            "https://app.example.com/page",
+            "*",
+            "https://a.example?x=1",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(ok(bad), None, "{bad}");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! change goes through the core state machine and is stored with its event.
 
 use idgate_core::crypto::{ct_eq, hash_secret, uuid_from_mac};
-use idgate_core::session::{parse_create, EventType, Settings, Status, Strictness};
+use idgate_core::session::{parse_create, EventType, OpenMode, Settings, Status, Strictness};
 use idgate_core::Code;
 use idgate_store::{Created, Expected, ListFilter, NewEvent, SessionRow, StoreError};
 use rand::Rng;
@@ -147,7 +147,9 @@ pub async fn renew_token(st: &AppState, t: &Tenant, id: &str) -> Result<SessionV
 
 /// Result of opening the hosted page.
 pub enum Entry {
-    Open(Box<SessionView>),
+    /// The session, and the origins that may frame it (an `iframe` session: the tenant's
+    /// `frame_origins`; a `link` session: none).
+    Open(Box<SessionView>, Vec<String>),
     Expired,
     Closed(Status),
     NotFound,
@@ -187,11 +189,16 @@ pub async fn open_entry(st: &AppState, hash: &str, token: &str) -> Result<Entry,
     if v.status == Status::Expired || v.row.token_expires_at <= st.now() {
         return Ok(Entry::Expired);
     }
+    let framers = match v.settings.open_mode {
+        OpenMode::Iframe => t.frame_origins.clone(),
+        OpenMode::Link => Vec::new(),
+    };
     match v.status {
-        Status::Pending => Ok(Entry::Open(Box::new(
-            transition(st, &t, v, Status::InProgress).await?,
-        ))),
-        Status::InProgress => Ok(Entry::Open(Box::new(v))),
+        Status::Pending => Ok(Entry::Open(
+            Box::new(transition(st, &t, v, Status::InProgress).await?),
+            framers,
+        )),
+        Status::InProgress => Ok(Entry::Open(Box::new(v), framers)),
         other => Ok(Entry::Closed(other)),
     }
 }

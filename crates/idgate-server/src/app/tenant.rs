@@ -15,6 +15,8 @@ pub struct Tenant {
     pub defaults: Settings,
     /// How its sessions are decided.
     pub policy: Policy,
+    /// Origins allowed to frame its `iframe` sessions.
+    pub frame_origins: Vec<String>,
 }
 
 impl Tenant {
@@ -36,6 +38,11 @@ impl Tenant {
             offset,
             defaults,
             policy,
+            frame_origins: row
+                .frame_origins
+                .as_deref()
+                .map(|s| s.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default(),
         })
     }
 }

@@ -20,7 +20,12 @@ pub async fn open_session(
     Path((hash, token)): Path<(String, String)>,
 ) -> Response {
     match sessions::open_entry(&st, &hash, &token).await {
-        Ok(Entry::Open(v)) => page(StatusCode::OK, "Identity verification", &flow_page(&v)),
+        Ok(Entry::Open(v, framers)) => page_framed(
+            StatusCode::OK,
+            "Identity verification",
+            &flow_page(&v),
+            &framers,
+        ),
         Ok(Entry::Expired) => page(
             StatusCode::GONE,
             "Link expired",
@@ -134,6 +139,19 @@ pub fn not_found_page() -> Response {
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    page_framed(status, title, body, &[])
+}
+
+/// A page that only `framers` (and the page's own origin) may show in a frame.
+fn page_framed(status: StatusCode, title: &str, body: &str, framers: &[String]) -> Response {
+    let ancestors = std::iter::once("'self'")
+        .chain(framers.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data: blob:; \
+         base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+    );
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
@@ -145,11 +163,8 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::REFERRER_POLICY, "no-referrer"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data: blob:; base-uri 'none'; form-action 'none'",
-            ),
         ],
+        [(header::CONTENT_SECURITY_POLICY, csp)],
         Html(html),
     )
         .into_response()

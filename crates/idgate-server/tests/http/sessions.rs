@@ -559,3 +559,42 @@ async fn list_cancel_and_isolation() {
         s.stop().await;
     }
 }
+
+/// An `iframe` session may be framed only by its tenant's configured origins; a `link` session
+/// by none (`frame-ancestors` of the page's CSP).
+#[tokio::test]
+async fn entry_page_frame_ancestors() {
+    for b in BACKENDS {
+        let s = start(b).await;
+        let store = &s.running.state.store;
+        let origins = ["https://app.example.com".to_owned()];
+        idgate_server::app::admin::set_frame_origins(store, "alpha", &origins)
+            .await
+            .unwrap();
+        let bad = ["https://app.example.com/embed".to_owned()];
+        assert!(
+            idgate_server::app::admin::set_frame_origins(store, "alpha", &bad)
+                .await
+                .is_err()
+        );
+        let mut csp = Vec::new();
+        for (id, mode) in [("framed", "iframe"), ("linked", "link")] {
+            let body = json!({"id": id, "document_number": CPF, "settings": {"open_mode": mode}});
+            let (_, v) = s
+                .call(Method::POST, V1, &bearer(&s.a.key), Some(&body))
+                .await;
+            let page = entry_path(v["auth_session_url"].as_str().unwrap());
+            let res = s
+                .http
+                .get(format!("{}{page}", s.base))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 200);
+            let h = res.headers()["content-security-policy"].to_str().unwrap();
+            csp.push(h.split("frame-ancestors ").nth(1).unwrap().to_owned());
+        }
+        assert_eq!(csp, ["'self' https://app.example.com", "'self'"], "{b:?}");
+        s.stop().await;
+    }
+}
