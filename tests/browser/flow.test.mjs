@@ -75,8 +75,14 @@ test('hosted flow: device, selfie and document through the page, then the decisi
     assert.match(await page.textContent('#progress'), /Step 1 of 3/);
     // the selfie before the device step is not offered
     assert.equal(await page.isVisible('#selfie-send'), false);
+    // another tab completes the device step first: this page's click finds the flow moved on
+    // and shows the step now due
+    const other = await fetch(`${created.json.auth_session_url}/steps/device_scan`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(other.status, 200);
     await page.click('#device-continue');
     await page.waitForSelector('section[data-step="face_recognition"]:not([hidden])');
+    assert.match(await page.textContent('#progress'), /Step 2 of 3/);
     // sending without a file explains itself and sends nothing
     await page.click('#selfie-send');
     assert.match(await page.textContent('#error'), /selfie/);

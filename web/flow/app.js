@@ -40,6 +40,11 @@ async function submit(step, body, button) {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
     });
     const json = await res.json().catch(() => null);
+    if (res.status === 409 && json && json.error && json.error.code === 'step_out_of_order') {
+      // another tab (or a retried request) moved the flow on: show where it stands now
+      location.reload();
+      return;
+    }
     if (!res.ok) {
       error.textContent = (json && json.error && json.error.message) || `Error ${res.status}`;
       return;
