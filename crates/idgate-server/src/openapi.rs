@@ -293,7 +293,7 @@ fn schemas() -> Value {
         "token_expiration_date": {"type": "string", "format": "date-time"}
     });
     let mut with_data = base_props.clone();
-    with_data["step_data"] = json!({"type": "object"});
+    with_data["step_data"] = json!({"$ref": "#/components/schemas/StepData"});
     let mut v1_props = with_data.clone();
     v1_props["object"] = json!({"type": "string", "const": "verification_session"});
     v1_props["document_number"] = json!({"type": "string"});
@@ -348,5 +348,34 @@ mod tests {
         documented.sort();
         table.sort();
         assert_eq!(documented, table);
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(o) => {
+                    if let Some(serde_json::Value::String(r)) = o.get("$ref") {
+                        out.push(r.clone());
+                    }
+                    o.values().for_each(|x| refs(x, out));
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+                _ => {}
+            }
+        }
+        let doc = document();
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+        assert!(all.len() > 50);
+        for r in all {
+            let name = r
+                .strip_prefix("#/components/schemas/")
+                .expect("a local schema");
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "{r} is not defined"
+            );
+        }
     }
 }

@@ -90,6 +90,15 @@ pub fn schemas() -> Map<String, Value> {
             "documents": {"type": "array", "minItems": 1, "maxItems": 2, "items": side}}}),
         ),
         (
+            "StepData".to_owned(),
+            json!({"type": "object", "description": "References to what each completed step captured (the vendor's shape: keys, not results).",
+                "properties": {
+                    "device_scan": {"type": "object", "properties": {"session_id": {"type": "string"}, "event_date": {"type": "string", "format": "date-time"}}},
+                    "face_recognition": {"type": "object", "properties": {"image_key": {"type": "string"}, "event_date": {"type": "string", "format": "date-time"}}},
+                    "personal_document": {"type": "object", "properties": {"document_template": {"type": "string"},
+                        "ocr_keys": {"type": "array", "items": {"type": "string"}}, "event_date": {"type": "string", "format": "date-time"}}}}}),
+        ),
+        (
             "VerificationFlow".to_owned(),
             json!({"type": "object", "required": ["object", "status", "step", "steps", "completed_steps"], "properties": {
             "object": {"type": "string", "const": "verification_flow"},
