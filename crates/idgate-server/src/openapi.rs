@@ -99,6 +99,7 @@ pub fn document() -> Value {
             ("409", "not allowed in the session's status"),
         ],
     );
+    let v1_change_redact = v1_change.clone();
     let v1_list = errors(
         "V1",
         &[
@@ -158,6 +159,12 @@ pub fn document() -> Value {
     let mut v1_renew = op("Renew the session's URL token", "A new token and token expiry (never past the session's expiry); the previous token stops working at once. Permission: sessions:write.",
         "bearer", with(v1_change, "200", ok("the session with its new token", "V1Session")));
     v1_renew["parameters"] = id_param();
+    let mut v1_redact = op("Redact the session's data", "Deletes the selfie and the document reads (with their face matches) the session collected, \
+        replaces its `step_data` values, the decision's evidence and the CPF with `[redacted]`, and records a `session.redacted` event \
+        and an audit row, in one transaction. Status and decision reasons stay. A session still collecting is canceled first; one in \
+        `processing` answers 409 until it is decided. Redacting again answers the redacted session. Permission: sessions:write.",
+        "bearer", with(v1_change_redact, "200", ok("the redacted session", "V1Session")));
+    v1_redact["parameters"] = id_param();
     let mut entry = op("Hosted entry page", "Opens the capture flow; a pending session becomes in_progress. A wrong hash or token gets the same 404; an expired token or session gets 410.", "",
         [("200".to_owned(), html("the page")), ("404".to_owned(), html("unknown link")), ("410".to_owned(), html("expired or closed"))].into_iter().collect());
     entry["parameters"] = json!([
@@ -183,6 +190,7 @@ pub fn document() -> Value {
             "/v1/verification-sessions/{id}": {"get": v1_get},
             "/v1/verification-sessions/{id}/cancel": {"post": v1_cancel},
             "/v1/verification-sessions/{id}/renew-token": {"post": v1_renew},
+            "/v1/verification-sessions/{id}/redact": {"post": v1_redact},
             "/s/{hash}/t/{token}": {"get": entry},
             "/healthz": {"get": op("Liveness", "", "", [("200".to_owned(), anyjson("alive"))].into_iter().collect())},
             "/readyz": {"get": op("Readiness", "Database reachable and start-up done.", "",
@@ -299,6 +307,7 @@ fn schemas() -> Value {
     v1_props["document_number"] = json!({"type": "string"});
     v1_props["created_at"] = json!({"type": "string", "format": "date-time"});
     v1_props["updated_at"] = json!({"type": "string", "format": "date-time"});
+    v1_props["redacted"] = json!({"type": "boolean"});
     v1_props["decision"] =
         json!({"oneOf": [{"$ref": "#/components/schemas/Decision"}, {"type": "null"}]});
     let mut qi_required: Vec<&str> = created_fields.to_vec();

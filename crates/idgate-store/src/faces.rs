@@ -308,7 +308,7 @@ async fn insert_image(tx: &mut Transaction<'_, Any>, img: &NewFaceImage) -> Resu
     Ok(())
 }
 
-async fn insert_audit(tx: &mut Transaction<'_, Any>, a: &AuditEventRow) -> Result<()> {
+pub(crate) async fn insert_audit(tx: &mut Transaction<'_, Any>, a: &AuditEventRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_events (id, tenant_id, kind, subject, detail, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",

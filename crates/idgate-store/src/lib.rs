@@ -31,4 +31,4 @@ pub use error::StoreError;
 pub use face_rows::*;
 pub use login_rows::*;
 pub use rows::*;
-pub use sessions::{Created, Expected, ListFilter};
+pub use sessions::{Created, Expected, ListFilter, Redacted};

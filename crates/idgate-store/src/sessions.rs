@@ -5,6 +5,8 @@ use sqlx::{Any, Transaction};
 
 use crate::db::Store;
 use crate::error::{Result, StoreError};
+use crate::face_rows::AuditEventRow;
+use crate::faces::insert_audit;
 use crate::rows::{EventRow, NewEvent, SessionRow};
 
 pub(crate) const COLS: &str = "tenant_id, id, hash, token_hash, token_gen, document_number, settings, fingerprint, status, \
@@ -150,35 +152,62 @@ impl Store {
         events: &[NewEvent],
     ) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        let n = sqlx::query(
-            "UPDATE sessions SET status = $1, step = $2, step_data = $3, decision = $4, token_hash = $5, \
-             token_gen = $6, token_expires_at = $7, updated_at = $8 \
-             WHERE tenant_id = $9 AND id = $10 AND status = $11 AND token_gen = $12 AND COALESCE(step, '') = $13",
-        )
-        .bind(&s.status)
-        .bind(&s.step)
-        .bind(&s.step_data)
-        .bind(&s.decision)
-        .bind(&s.token_hash)
-        .bind(s.token_gen)
-        .bind(s.token_expires_at)
-        .bind(s.updated_at)
-        .bind(&s.tenant_id)
-        .bind(&s.id)
-        .bind(expected.status)
-        .bind(expected.token_gen)
-        .bind(expected.step.unwrap_or(""))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
+        if let Err(e) = update_in(&mut tx, s, expected).await {
             tx.rollback().await?;
-            return Err(StoreError::Conflict("session changed concurrently"));
+            return Err(e);
         }
         let mut queued = 0;
         for e in events {
             queued += record_event(&mut tx, e).await?;
         }
+        tx.commit().await?;
+        self.outbox_queued(queued);
+        Ok(())
+    }
+
+    /// Redacts a session: writes `s` (its data already replaced) as [`Self::update_session`]
+    /// does, and in the same transaction deletes the face images and document reads (with their
+    /// face matches) it referenced, records `event` and the `audit` row.
+    pub async fn redact_session(
+        &self,
+        s: &SessionRow,
+        expected: Expected<'_>,
+        refs: Redacted<'_>,
+        event: &NewEvent,
+        audit: &AuditEventRow,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        if let Err(e) = update_in(&mut tx, s, expected).await {
+            tx.rollback().await?;
+            return Err(e);
+        }
+        let deletes: [(&str, &[String]); 3] = [
+            (
+                "DELETE FROM face_images WHERE tenant_id = $1 AND image_key = $2 AND NOT EXISTS \
+                 (SELECT 1 FROM face_registrations r WHERE r.tenant_id = $1 AND r.image_key = $2 \
+                  AND r.deleted_at IS NULL)",
+                refs.image_keys,
+            ),
+            (
+                "DELETE FROM document_face_matches WHERE tenant_id = $1 AND ocr_key = $2",
+                refs.ocr_keys,
+            ),
+            (
+                "DELETE FROM document_reads WHERE tenant_id = $1 AND ocr_key = $2",
+                refs.ocr_keys,
+            ),
+        ];
+        for (sql, keys) in deletes {
+            for key in keys {
+                sqlx::query(sql)
+                    .bind(&s.tenant_id)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let queued = record_event(&mut tx, event).await?;
+        insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         self.outbox_queued(queued);
         Ok(())
@@ -227,6 +256,48 @@ impl Store {
         .await?;
         Ok(rows)
     }
+}
+
+/// The conditional update of a session's mutable columns; `Conflict` when the row moved on.
+async fn update_in(
+    tx: &mut Transaction<'static, Any>,
+    s: &SessionRow,
+    expected: Expected<'_>,
+) -> Result<()> {
+    let n = sqlx::query(
+        "UPDATE sessions SET document_number = $1, fingerprint = $2, status = $3, step = $4, step_data = $5, \
+         decision = $6, token_hash = $7, token_gen = $8, token_expires_at = $9, updated_at = $10 \
+         WHERE tenant_id = $11 AND id = $12 AND status = $13 AND token_gen = $14 AND COALESCE(step, '') = $15",
+    )
+    .bind(&s.document_number)
+    .bind(&s.fingerprint)
+    .bind(&s.status)
+    .bind(&s.step)
+    .bind(&s.step_data)
+    .bind(&s.decision)
+    .bind(&s.token_hash)
+    .bind(s.token_gen)
+    .bind(s.token_expires_at)
+    .bind(s.updated_at)
+    .bind(&s.tenant_id)
+    .bind(&s.id)
+    .bind(expected.status)
+    .bind(expected.token_gen)
+    .bind(expected.step.unwrap_or(""))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(StoreError::Conflict("session changed concurrently"));
+    }
+    Ok(())
+}
+
+/// What a redaction deletes besides the session's own data.
+#[derive(Debug, Clone, Copy)]
+pub struct Redacted<'a> {
+    pub image_keys: &'a [String],
+    pub ocr_keys: &'a [String],
 }
 
 /// Inserts the event and one pending outbox row per subscribed, enabled endpoint of its tenant;

@@ -109,10 +109,12 @@ pub enum EventType {
     Canceled,
     #[serde(rename = "session.token_renewed")]
     TokenRenewed,
+    #[serde(rename = "session.redacted")]
+    Redacted,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         Self::Created,
         Self::InProgress,
         Self::Processing,
@@ -121,6 +123,7 @@ impl EventType {
         Self::Expired,
         Self::Canceled,
         Self::TokenRenewed,
+        Self::Redacted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -133,6 +136,7 @@ impl EventType {
             Self::Expired => "session.expired",
             Self::Canceled => "session.canceled",
             Self::TokenRenewed => "session.token_renewed",
+            Self::Redacted => "session.redacted",
         }
     }
 

@@ -6,6 +6,7 @@ pub mod documents;
 pub mod faces;
 pub mod login;
 pub mod login_runtime;
+pub mod redact;
 pub mod render;
 pub mod sessions;
 pub mod steps;

@@ -60,6 +60,7 @@ impl SessionView {
         v["document_number"] = json!(Cpf::parse(&self.row.document_number, true)
             .map(|c| c.formatted())
             .unwrap_or_else(|_| self.row.document_number.clone()));
+        v["redacted"] = json!(self.row.document_number == super::redact::REDACTED);
         v["created_at"] = json!(fmt_time(self.row.created_at, self.offset));
         v["updated_at"] = json!(fmt_time(self.row.updated_at, self.offset));
         v["decision"] = self

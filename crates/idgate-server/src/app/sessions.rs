@@ -267,17 +267,20 @@ pub(crate) async fn save(
         .iter()
         .map(|(kind, from, step)| new_event(st, &nv, *kind, *from, *step))
         .collect();
-    match st
-        .store
+    st.store
         .update_session(&nv.row, Expected::of(&old.row), &events)
         .await
-    {
-        Ok(()) => Ok(nv),
-        Err(StoreError::Conflict(_)) => Err(ApiError::new(
-            Code::Conflict,
-            "the session changed meanwhile; retry",
-        )),
-        Err(e) => Err(e.into()),
+        .map_err(changed_meanwhile)?;
+    Ok(nv)
+}
+
+/// A store error of a conditional session update: `conflict` when the row moved on.
+pub(crate) fn changed_meanwhile(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Conflict(_) => {
+            ApiError::new(Code::Conflict, "the session changed meanwhile; retry")
+        }
+        other => other.into(),
     }
 }
 
@@ -335,7 +338,7 @@ fn new_hash(now_ms: i64) -> String {
     h
 }
 
-fn new_event(
+pub(crate) fn new_event(
     st: &AppState,
     v: &SessionView,
     kind: EventType,

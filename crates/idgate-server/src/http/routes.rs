@@ -74,6 +74,11 @@ pub const TABLE: &[RouteDoc] = &[
         "/v1/verification-sessions/{id}/renew-token",
         ApiKey(perm::SESSIONS_WRITE),
     ),
+    r(
+        "POST",
+        "/v1/verification-sessions/{id}/redact",
+        ApiKey(perm::SESSIONS_WRITE),
+    ),
     r("POST", "/ocr/image", ApiKey(perm::SESSIONS_WRITE)),
     r("GET", "/ocr/image/{ocr_key}", ApiKey(perm::SESSIONS_READ)),
     r("POST", "/v1/documents/read", ApiKey(perm::SESSIONS_WRITE)),
@@ -190,6 +195,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/v1/verification-sessions/{id}/renew-token",
             post(sessions::v1_renew_token),
+        )
+        .route(
+            "/v1/verification-sessions/{id}/redact",
+            post(sessions::v1_redact_session),
         )
         .route("/ocr/image", post(super::documents::qi_read_document))
         .route(

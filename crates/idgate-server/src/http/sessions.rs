@@ -132,6 +132,15 @@ pub async fn v1_renew_token(
     Ok(Json(sessions::renew_token(&st, &t, &id).await?.v1()).into_response())
 }
 
+/// `POST /v1/verification-sessions/{id}/redact`: deletes what the session collected.
+pub async fn v1_redact_session(
+    State(st): State<AppState>,
+    Authed(t, ..): Authed<V1, { perm::SESSIONS_WRITE }>,
+    Path(id): Path<String>,
+) -> Result<Response, Fail<V1>> {
+    Ok(Json(crate::app::redact::redact(&st, &t, &id).await?.v1()).into_response())
+}
+
 fn bad_query(field: &str, msg: &str) -> ApiError {
     let mut e = ApiError::new(Code::ValidationFailed, format!("{field}: {msg}"));
     e.details

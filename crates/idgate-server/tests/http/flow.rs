@@ -43,7 +43,7 @@ fn rg_with_portrait(portrait: &str) -> Vec<u8> {
 }
 
 /// Creates a session of tenant A and returns `(id, "/s/{hash}/t/{token}")`.
-async fn session(s: &TestServer, id: &str, cpf: &str, steps: Value) -> String {
+pub(crate) async fn session(s: &TestServer, id: &str, cpf: &str, steps: Value) -> String {
     let body = json!({"id": id, "document_number": cpf, "settings": {"steps": steps}});
     let (st, v) = s
         .call(
@@ -58,7 +58,7 @@ async fn session(s: &TestServer, id: &str, cpf: &str, steps: Value) -> String {
     format!("/s/{}", url.split_once("/s/").unwrap().1)
 }
 
-async fn step(s: &TestServer, page: &str, name: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn step(s: &TestServer, page: &str, name: &str, body: Value) -> (u16, Value) {
     s.call(
         Method::POST,
         &format!("{page}/steps/{name}"),
@@ -68,7 +68,7 @@ async fn step(s: &TestServer, page: &str, name: &str, body: Value) -> (u16, Valu
     .await
 }
 
-async fn v1(s: &TestServer, id: &str) -> Value {
+pub(crate) async fn v1(s: &TestServer, id: &str) -> Value {
     let (st, v) = s
         .call(
             Method::GET,
@@ -90,7 +90,7 @@ fn reasons(v: &Value) -> Vec<&str> {
         .collect()
 }
 
-fn code(v: &Value) -> &str {
+pub(crate) fn code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or_default()
 }
 

@@ -6,6 +6,7 @@ mod faces;
 mod flow;
 mod login;
 mod login_support;
+mod redact;
 mod routes;
 mod sessions;
 mod webhooks;

@@ -1,0 +1,103 @@
+//! Redacting a verification session (`POST /v1/verification-sessions/{id}/redact`, as Stripe
+//! Identity does): the selfie and the document reads it collected are deleted with their face
+//! matches, its `step_data` values, the decision's evidence, the CPF and the request fingerprint
+//! are replaced, and the redaction is recorded as a `session.redacted` event and an audit row,
+//! all in one transaction. Status and decision reasons stay. A session still collecting is
+//! canceled first; one being decided cannot be redacted until it is. Redacting twice answers the
+//! redacted session.
+
+use idgate_core::session::{EventType, Status};
+use idgate_core::Code;
+use idgate_store::{AuditEventRow, Expected, Redacted};
+use serde_json::{json, Map, Value};
+
+use super::render::SessionView;
+use super::sessions::{self, new_event, view};
+use super::tenant::Tenant;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+/// What replaces redacted values.
+pub const REDACTED: &str = "[redacted]";
+
+pub async fn redact(st: &AppState, t: &Tenant, id: &str) -> Result<SessionView, ApiError> {
+    let mut v = sessions::get(st, t, id).await?;
+    if v.row.document_number == REDACTED {
+        return Ok(v);
+    }
+    match v.status {
+        Status::Processing => {
+            return Err(ApiError::new(
+                Code::InvalidTransition,
+                "the session is being decided; redact it once it is final",
+            ))
+        }
+        Status::Pending | Status::InProgress => {
+            v = sessions::cancel(st, t, id).await?;
+        }
+        _ => {}
+    }
+    let data: Map<String, Value> = serde_json::from_str(&v.row.step_data).unwrap_or_default();
+    let image_keys: Vec<String> = data
+        .get("face_recognition")
+        .and_then(|f| f["image_key"].as_str())
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    let ocr_keys: Vec<String> = data
+        .get("personal_document")
+        .and_then(|d| d["ocr_keys"].as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut row = v.row.clone();
+    row.document_number = REDACTED.into();
+    row.fingerprint = REDACTED.into();
+    row.step_data =
+        Value::Object(data.into_iter().map(|(k, s)| (k, redact_step(s))).collect()).to_string();
+    row.decision = row.decision.as_deref().map(|d| {
+        let mut d: Value = serde_json::from_str(d).unwrap_or_default();
+        d["evidence"] = json!({});
+        d.to_string()
+    });
+    row.updated_at = st.now();
+    let nv = view(st, t, row)?;
+    let event = new_event(st, &nv, EventType::Redacted, None, None);
+    let audit = AuditEventRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant_id: t.id.clone(),
+        kind: EventType::Redacted.as_str().into(),
+        subject: id.to_owned(),
+        detail: json!({"face_images": image_keys.len(), "document_reads": ocr_keys.len(),
+            "erased": ["document_number", "step_data", "decision.evidence", "images", "documents"]})
+        .to_string(),
+        created_at: nv.row.updated_at,
+    };
+    let refs = Redacted {
+        image_keys: &image_keys,
+        ocr_keys: &ocr_keys,
+    };
+    st.store
+        .redact_session(&nv.row, Expected::of(&v.row), refs, &event, &audit)
+        .await
+        .map_err(sessions::changed_meanwhile)?;
+    Ok(nv)
+}
+
+/// A step's references replaced, its `event_date` kept.
+fn redact_step(step: Value) -> Value {
+    let Value::Object(o) = step else {
+        return json!(REDACTED);
+    };
+    Value::Object(
+        o.into_iter()
+            .map(|(k, val)| {
+                let keep = k == "event_date";
+                (k, if keep { val } else { json!(REDACTED) })
+            })
+            .collect(),
+    )
+}
