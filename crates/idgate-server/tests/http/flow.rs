@@ -68,6 +68,22 @@ pub(crate) async fn step(s: &TestServer, page: &str, name: &str, body: Value) ->
     .await
 }
 
+/// Submits the `personal_document` step: `template` and its `sides` (the `documents` array).
+pub(crate) async fn document(
+    s: &TestServer,
+    page: &str,
+    template: &str,
+    sides: &Value,
+) -> (u16, Value) {
+    let body = json!({"document_template": template, "documents": sides});
+    step(s, page, "personal_document", body).await
+}
+
+/// One image side, as `documents` takes it.
+pub(crate) fn image_side(bytes: &[u8]) -> Value {
+    json!([{"document_b64": b64(bytes), "file_type": "jpeg"}])
+}
+
 pub(crate) async fn v1(s: &TestServer, id: &str) -> Value {
     let (st, v) = s
         .call(
@@ -126,23 +142,11 @@ async fn hosted_flow_steps_and_decisions() {
         assert_eq!((st, code(&v)), (409, "step_out_of_order"), "{v}");
         let (st, v) = step(&s, &page, "face_recognition", json!({"image": selfie})).await;
         assert_eq!((st, &v["step"]), (200, &json!("personal_document")), "{v}");
-        let side = json!([{"document_b64": b64(&matching), "file_type": "jpeg"}]);
-        let (st, v) = step(
-            &s,
-            &page,
-            "personal_document",
-            json!({"document_template": "passport", "documents": side}),
-        )
-        .await;
+        let side = image_side(&matching);
+        let (st, v) = document(&s, &page, "passport", &side).await;
         assert_eq!((st, code(&v)), (400, "invalid_request"), "{v}");
         assert_eq!(v["error"]["field"], "document_template");
-        let (st, v) = step(
-            &s,
-            &page,
-            "personal_document",
-            json!({"document_template": "rg", "documents": side}),
-        )
-        .await;
+        let (st, v) = document(&s, &page, "rg", &side).await;
         assert_eq!(st, 200, "{v}");
         let got = v1(&s, "ok").await;
         assert_eq!(
@@ -225,13 +229,7 @@ async fn hosted_flow_steps_and_decisions() {
         // a back side that is not an image: nothing of the submission is stored, the step waits
         let stored = s.running.state.store.document_count(&s.a.id).await.unwrap();
         let two = json!([side[0], {"document_b64": b64(b"not an image"), "file_type": "jpeg"}]);
-        let (st, v) = step(
-            &s,
-            &page,
-            "personal_document",
-            json!({"document_template": "rg", "documents": two}),
-        )
-        .await;
+        let (st, v) = document(&s, &page, "rg", &two).await;
         assert_eq!(st, 400, "{v}");
         assert!(
             v["error"]["message"]
@@ -243,13 +241,7 @@ async fn hosted_flow_steps_and_decisions() {
         let after = s.running.state.store.document_count(&s.a.id).await.unwrap();
         assert_eq!(after, stored, "the front read was not stored");
         assert_eq!(v1(&s, "bad").await["step"], "personal_document");
-        let (st, v) = step(
-            &s,
-            &page,
-            "personal_document",
-            json!({"document_template": "rg", "documents": side}),
-        )
-        .await;
+        let (st, v) = document(&s, &page, "rg", &side).await;
         assert_eq!((st, &v["step"]), (200, &json!("face_recognition")), "{v}");
         let (st, v) = step(&s, &page, "face_recognition", json!({"image": other})).await;
         assert_eq!((st, &v["status"]), (200, &json!("rejected")), "{v}");
@@ -270,14 +262,7 @@ async fn hosted_flow_steps_and_decisions() {
             json!([{"step": "personal_document", "document_templates": ["passport", "cnh"]}]);
         let page = session(&s, "passport", "529.982.247-25", steps.clone()).await;
         let passport = testdata("documents/passport/icao_utopia_td3_passport.jpg");
-        let (st, v) = step(
-            &s,
-            &page,
-            "personal_document",
-            json!({"document_template": "passport",
-            "documents": [{"document_b64": b64(&passport), "file_type": "jpeg"}]}),
-        )
-        .await;
+        let (st, v) = document(&s, &page, "passport", &image_side(&passport)).await;
         assert_eq!((st, &v["status"]), (200, &json!("rejected")), "{v}");
         let got = v1(&s, "passport").await;
         assert_eq!(
@@ -287,14 +272,7 @@ async fn hosted_flow_steps_and_decisions() {
         );
         let page = session(&s, "cnh", "529.982.247-25", steps).await;
         let cnh = testdata("documents/br_synthetic/cnh_synth_clean.png");
-        let (st, v) = step(
-            &s,
-            &page,
-            "personal_document",
-            json!({"document_template": "cnh",
-            "documents": [{"document_b64": b64(&cnh), "file_type": "jpeg"}]}),
-        )
-        .await;
+        let (st, v) = document(&s, &page, "cnh", &image_side(&cnh)).await;
         assert_eq!((st, &v["status"]), (200, &json!("rejected")), "{v}");
         let got = v1(&s, "cnh").await;
         assert_eq!(reasons(&got), ["document_check_digits_invalid"], "{got}");
@@ -318,21 +296,9 @@ async fn hosted_flow_steps_and_decisions() {
             (404, "not_found"),
             "a step it does not have: {v}"
         );
-        let (st, v) = step(
-            &s,
-            &page,
-            "personal_document",
-            json!({"document_template": "others", "documents": []}),
-        )
-        .await;
+        let (st, v) = document(&s, &page, "others", &json!([])).await;
         assert_eq!((st, code(&v)), (400, "invalid_request"), "{v}");
-        let (st, v) = step(
-            &s,
-            &page,
-            "personal_document",
-            json!({"document_template": "others", "documents": side}),
-        )
-        .await;
+        let (st, v) = document(&s, &page, "others", &side).await;
         assert_eq!(
             (st, &v["status"]),
             (200, &json!("in_manual_analysis")),
@@ -348,13 +314,7 @@ async fn hosted_flow_steps_and_decisions() {
             .unwrap();
         let steps = json!([{"step": "personal_document", "document_templates": ["others"]}]);
         let page = session(&s, "strict", "529.982.247-25", steps).await;
-        let (st, v) = step(
-            &s,
-            &page,
-            "personal_document",
-            json!({"document_template": "others", "documents": side}),
-        )
-        .await;
+        let (st, v) = document(&s, &page, "others", &side).await;
         assert_eq!((st, &v["status"]), (200, &json!("rejected")), "{v}");
         let got = v1(&s, "strict").await;
         assert_eq!(got["decision"]["policy"]["unverifiable"], "reject", "{got}");

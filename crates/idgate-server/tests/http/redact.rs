@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::common::{b64, bearer, start, testdata};
-use crate::flow::{code, session, step, v1};
+use crate::flow::{code, document, session, step, v1};
 
 /// Redaction deletes what a session collected (selfie, document read) and replaces its
 /// references, CPF and decision evidence, keeps status and reasons, is recorded as an event and
@@ -27,13 +27,7 @@ async fn redacting_a_session_deletes_what_it_collected() {
         let (code_, _) = step(&s, &page, "face_recognition", json!({"image": selfie})).await;
         assert_eq!(code_, 200);
         let side = json!([{"document_b64": doc, "file_type": "jpeg"}]);
-        let (code_, v) = step(
-            &s,
-            &page,
-            "personal_document",
-            json!({"document_template": "others", "documents": side}),
-        )
-        .await;
+        let (code_, v) = document(&s, &page, "others", &side).await;
         assert_eq!(
             (code_, &v["status"]),
             (200, &json!("in_manual_analysis")),
