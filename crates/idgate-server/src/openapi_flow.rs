@@ -1,22 +1,8 @@
 //! OpenAPI description of the hosted flow's step submissions and of what they leave on the
 //! session: `step_data` references and the decision with its reasons.
 
+use idgate_core::session::decision::REASON_CODES;
 use serde_json::{json, Map, Value};
-
-/// Every reason code the decision policy can give (`idgate_core::session::decision`).
-pub const REASONS: [&str; 11] = [
-    "document_not_validated",
-    "document_check_digits_invalid",
-    "document_check_digits_unread",
-    "document_expired",
-    "document_expiry_unread",
-    "document_cpf_unread",
-    "document_cpf_mismatch",
-    "document_signature_invalid",
-    "face_mismatch",
-    "document_face_not_found",
-    "face_match_failed",
-];
 
 pub fn paths() -> Map<String, Value> {
     let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/V1Error"}}}});
@@ -70,7 +56,7 @@ pub fn schemas() -> Map<String, Value> {
     let side = json!({"type": "object", "required": ["document_b64", "file_type"], "additionalProperties": false, "properties": {
         "document_b64": {"type": "string", "minLength": 1}, "file_type": {"type": "string", "enum": ["jpeg", "pdf"]}}});
     let reason = json!({"type": "object", "required": ["code", "severity", "message"], "properties": {
-        "code": {"type": "string", "enum": REASONS},
+        "code": {"type": "string", "enum": REASON_CODES},
         "severity": {"type": "string", "enum": ["reject", "review"]}, "message": {"type": "string"}}});
     Map::from_iter([
         (

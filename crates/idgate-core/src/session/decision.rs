@@ -15,6 +15,21 @@ use serde::{Deserialize, Serialize};
 
 use super::status::Status;
 
+/// Every reason code [`decide`] can give (documented in the OpenAPI description).
+pub const REASON_CODES: [&str; 11] = [
+    "document_not_validated",
+    "document_check_digits_invalid",
+    "document_check_digits_unread",
+    "document_expired",
+    "document_expiry_unread",
+    "document_cpf_unread",
+    "document_cpf_mismatch",
+    "document_signature_invalid",
+    "face_mismatch",
+    "document_face_not_found",
+    "face_match_failed",
+];
+
 /// What one document read yielded for the decision (`None`: the check could not be made).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentEvidence {
@@ -255,8 +270,11 @@ mod tests {
         }
     }
 
+    /// The decision's codes, each checked to be one of [`REASON_CODES`].
     fn codes(d: &Decision) -> Vec<&'static str> {
-        d.reasons.iter().map(|r| r.code).collect()
+        let c: Vec<&'static str> = d.reasons.iter().map(|r| r.code).collect();
+        assert!(c.iter().all(|x| REASON_CODES.contains(x)), "{c:?}");
+        c
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub async fn redact(st: &AppState, t: &Tenant, id: &str) -> Result<SessionView, 
             ))
         }
         Status::Pending | Status::InProgress => {
-            v = sessions::cancel(st, t, id).await?;
+            v = sessions::transition(st, t, v, Status::Canceled).await?;
         }
         _ => {}
     }
