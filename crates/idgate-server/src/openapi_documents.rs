@@ -236,6 +236,8 @@ pub fn schemas() -> Map<String, Value> {
         "validation": {"type": "object", "description": "null: nothing to check", "properties": {
             "performed": {"type": "boolean"}, "check_digits_valid": tri, "not_expired": tri,
             "expiry_date": {"type": ["string", "null"]}, "cpf_valid": tri, "signature_valid": tri,
-            "valid": {"type": ["boolean", "null"], "description": "no performed check failed"}}}}}));
+            "signature": {"type": ["string", "null"], "enum": ["trusted", "untrusted", "unsigned", "invalid", null],
+                "description": "the signature a digital document needs (cnh_digital, or a PDF whose text was read from the file): trusted only when valid, covering the whole file and chaining through CA certificates to a configured root; null when none is needed"},
+            "valid": {"type": ["boolean", "null"], "description": "no performed check failed and any signature needed is trusted"}}}}}));
     s
 }

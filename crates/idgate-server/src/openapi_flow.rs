@@ -99,7 +99,7 @@ pub fn schemas() -> Map<String, Value> {
             "reasons": {"type": "array", "items": reason},
             "policy": {"type": "object"},
             "evidence": {"type": "object", "description": "per document side: `ocr_key`, `template`, `check_digits_valid`, \
-                `not_expired`, `signature_valid`; `cpf_matches_session`; `face_match` `{result: match|unmatch|no_face_on_document|failed, face_match_key?, similarity_ratio?}`"},
+                `not_expired`, `signature` (`trusted|untrusted|unsigned|invalid`, null when none is needed); `cpf_matches_session`; `face_match` `{result: match|unmatch|no_face_on_document|failed, face_match_key?, similarity_ratio?}`"},
             "decided_at": {"type": "string", "format": "date-time"}}}),
         ),
     ])

@@ -10,6 +10,9 @@ use idgate_vision::VisionError;
 use lopdf::content::{Content, Operation};
 use lopdf::{dictionary, Document, Object, Stream};
 
+#[path = "support/signed_pdf.rs"]
+mod signed_pdf;
+
 fn testdata(name: &str) -> Vec<u8> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/testdata/documents/cnh_digital_synthetic");
@@ -255,5 +258,103 @@ fn an_image_only_page_asks_for_ocr_and_exposes_the_image() {
     assert!(read.needs_ocr);
     let image = read.page_image.expect("the page image");
     assert_eq!((image.width, image.height), (64, 32));
+    let portrait = read.portrait.expect("the page image holds the portrait");
+    assert_eq!((portrait.width, portrait.height), (64, 32));
     assert_eq!(read.signature, SignatureStatus::Unsigned);
+}
+
+/// An image XObject of `w`×`h` gray pixels (a smooth pattern, not a QR code).
+fn gray_image(doc: &mut Document, w: i64, h: i64) -> lopdf::ObjectId {
+    let pixels: Vec<u8> = (0..w * h).map(|i| ((i % w) * 255 / w) as u8).collect();
+    doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => w, "Height" => h,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
+        },
+        pixels,
+    ))
+}
+
+#[test]
+fn the_portrait_of_a_cnh_e_is_the_largest_image_that_is_not_the_qr_code() {
+    // the synthetic CNH-e's QR code image is 450×450; a 300×400 photo and a 20×20 logo join it
+    let mut doc = Document::load_mem(&testdata("cnh_digital_synth_unsigned.pdf")).expect("loads");
+    let photo = gray_image(&mut doc, 300, 400);
+    let logo = gray_image(&mut doc, 20, 20);
+    let page = *doc.get_pages().get(&1).expect("a page");
+    let resources = doc
+        .get_dictionary(page)
+        .unwrap()
+        .get(b"Resources")
+        .unwrap()
+        .clone();
+    let xobjects = match resources {
+        Object::Reference(id) => doc.get_dictionary_mut(id).unwrap(),
+        _ => doc
+            .get_dictionary_mut(page)
+            .unwrap()
+            .get_mut(b"Resources")
+            .unwrap()
+            .as_dict_mut()
+            .unwrap(),
+    }
+    .get_mut(b"XObject")
+    .unwrap()
+    .as_dict_mut()
+    .unwrap();
+    xobjects.set("Photo", photo);
+    xobjects.set("Logo", logo);
+    let mut pdf = Vec::new();
+    doc.save_to(&mut pdf).expect("saves");
+    let read = read_cnh_pdf(&pdf, &TrustRoots::none(), &PdfLimits::default()).expect("reads");
+    assert!(!read.needs_ocr);
+    assert!(read.qr_payload.is_some(), "the QR code is still read");
+    let portrait = read.portrait.expect("a portrait image");
+    assert_eq!((portrait.width, portrait.height), (300, 400));
+}
+
+fn trusted(status: &SignatureStatus) -> Option<bool> {
+    match status {
+        SignatureStatus::Valid {
+            trusted,
+            covers_whole_file: true,
+            ..
+        } => Some(*trusted),
+        other => panic!("expected a valid signature, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_signer_chaining_through_a_ca_to_a_configured_root_is_trusted() {
+    let unsigned = testdata("cnh_digital_synth_unsigned.pdf");
+    let root = signed_pdf::root("Test Root", 11);
+    let ca = signed_pdf::issue(&root, "Test Issuing CA", 12, true);
+    let signer = signed_pdf::issue(&ca, "Test DETRAN signer", 13, false);
+    let pdf = signed_pdf::sign(&unsigned, &signer, &[&signer.cert, &ca.cert]);
+    let roots = TrustRoots::from_pem(root.pem().as_bytes()).expect("the root parses");
+    let read = read_cnh_pdf(&pdf, &roots, &PdfLimits::default()).expect("reads");
+    assert_eq!(trusted(&read.signature), Some(true));
+    assert_eq!(read.fields.value(FieldKind::Cpf), Some("52998224725"));
+    // the same file against no root, or another root, is valid but not trusted
+    let other = signed_pdf::root("Another Root", 14);
+    for roots in [
+        TrustRoots::none(),
+        TrustRoots::from_pem(other.pem().as_bytes()).unwrap(),
+    ] {
+        let read = read_cnh_pdf(&pdf, &roots, &PdfLimits::default()).expect("reads");
+        assert_eq!(trusted(&read.signature), Some(false));
+    }
+}
+
+#[test]
+fn a_signer_issued_by_an_end_entity_certificate_is_not_trusted() {
+    // anyone holding a certificate under the root (not a CA) makes a "signer" of their own
+    let root = signed_pdf::root("Test Root", 21);
+    let person = signed_pdf::issue(&root, "Someone's e-CPF", 22, false);
+    let forged = signed_pdf::issue(&person, "DETRAN (forged)", 23, false);
+    let unsigned = testdata("cnh_digital_synth_unsigned.pdf");
+    let pdf = signed_pdf::sign(&unsigned, &forged, &[&forged.cert, &person.cert]);
+    let roots = TrustRoots::from_pem(root.pem().as_bytes()).unwrap();
+    let read = read_cnh_pdf(&pdf, &roots, &PdfLimits::default()).expect("reads");
+    assert_eq!(trusted(&read.signature), Some(false));
 }

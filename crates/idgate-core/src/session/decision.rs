@@ -7,7 +7,7 @@
 //!   session's `document_number`, face match `unmatch`, an invalid PDF signature) rejects;
 //! - a check that **could not be made** (no check digits read, no expiry date on a document
 //!   that has one, no CPF on the document, no face on the document, a template stored without
-//!   validation) sends the session to manual analysis, unless [`Policy::unverifiable`] says to
+//!   validation, a digital document unsigned or signed by no trusted root) sends the session to manual analysis, unless [`Policy::unverifiable`] says to
 //!   reject. The RG and the CTPS carry no expiry date: theirs is never missing;
 //! - otherwise the session is approved.
 
@@ -15,20 +15,87 @@ use serde::{Deserialize, Serialize};
 
 use super::status::Status;
 
-/// Every reason code [`decide`] can give (documented in the OpenAPI description).
-pub const REASON_CODES: [&str; 11] = [
-    "document_not_validated",
-    "document_check_digits_invalid",
-    "document_check_digits_unread",
-    "document_expired",
-    "document_expiry_unread",
-    "document_cpf_unread",
-    "document_cpf_mismatch",
-    "document_signature_invalid",
-    "face_mismatch",
-    "document_face_not_found",
-    "face_match_failed",
-];
+/// Every reason [`decide`] can give, as a stable snake_case code (documented in the OpenAPI
+/// description through [`REASON_CODES`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonCode {
+    DocumentNotValidated,
+    DocumentCheckDigitsInvalid,
+    DocumentCheckDigitsUnread,
+    DocumentExpired,
+    DocumentExpiryUnread,
+    DocumentCpfUnread,
+    DocumentCpfMismatch,
+    DocumentSignatureInvalid,
+    DocumentSignatureUntrusted,
+    DocumentUnsigned,
+    FaceMismatch,
+    DocumentFaceNotFound,
+    FaceMatchFailed,
+}
+
+impl ReasonCode {
+    pub const ALL: [ReasonCode; 13] = [
+        Self::DocumentNotValidated,
+        Self::DocumentCheckDigitsInvalid,
+        Self::DocumentCheckDigitsUnread,
+        Self::DocumentExpired,
+        Self::DocumentExpiryUnread,
+        Self::DocumentCpfUnread,
+        Self::DocumentCpfMismatch,
+        Self::DocumentSignatureInvalid,
+        Self::DocumentSignatureUntrusted,
+        Self::DocumentUnsigned,
+        Self::FaceMismatch,
+        Self::DocumentFaceNotFound,
+        Self::FaceMatchFailed,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::DocumentNotValidated => "document_not_validated",
+            Self::DocumentCheckDigitsInvalid => "document_check_digits_invalid",
+            Self::DocumentCheckDigitsUnread => "document_check_digits_unread",
+            Self::DocumentExpired => "document_expired",
+            Self::DocumentExpiryUnread => "document_expiry_unread",
+            Self::DocumentCpfUnread => "document_cpf_unread",
+            Self::DocumentCpfMismatch => "document_cpf_mismatch",
+            Self::DocumentSignatureInvalid => "document_signature_invalid",
+            Self::DocumentSignatureUntrusted => "document_signature_untrusted",
+            Self::DocumentUnsigned => "document_unsigned",
+            Self::FaceMismatch => "face_mismatch",
+            Self::DocumentFaceNotFound => "document_face_not_found",
+            Self::FaceMatchFailed => "face_match_failed",
+        }
+    }
+}
+
+/// Every reason code, as the API spells it.
+pub const REASON_CODES: [&str; ReasonCode::ALL.len()] = {
+    let mut out = [""; ReasonCode::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = ReasonCode::ALL[i].as_str();
+        i += 1;
+    }
+    out
+};
+
+/// What a document's digital signature (a PDF's) established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureEvidence {
+    /// Valid, covering the whole file, its signer chaining to a configured root.
+    Trusted,
+    /// Valid, but its chain ends at no configured root (or bytes were appended after signing):
+    /// anyone can make such a file.
+    Untrusted,
+    /// The file carries no signature.
+    Unsigned,
+    /// A signature is there and does not verify.
+    Invalid,
+}
 
 /// What one document read yielded for the decision (`None`: the check could not be made).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,7 +110,8 @@ pub struct DocumentEvidence {
     /// serialised: the stored decision says whether it matched, not what it was.
     #[serde(skip)]
     pub cpf: Option<String>,
-    pub signature_valid: Option<bool>,
+    /// `None` when the document is not one that must be signed (a photo, a scanned page).
+    pub signature: Option<SignatureEvidence>,
 }
 
 /// The face match of the document portrait against the session's selfie.
@@ -101,7 +169,7 @@ pub enum Severity {
 /// One machine-readable reason of a decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reason {
-    pub code: &'static str,
+    pub code: ReasonCode,
     pub severity: Severity,
     pub message: String,
 }
@@ -132,7 +200,30 @@ pub fn has_expiry(template: &str) -> bool {
     !matches!(template, "rg" | "rg_front" | "rg_back" | "ctps" | "others")
 }
 
+impl Evidence {
+    /// Whether the CPFs read on the document are all the session's (`None`: none was read).
+    pub fn cpf_matches_session(&self) -> Option<bool> {
+        let cpfs: Vec<&str> = self
+            .documents
+            .iter()
+            .filter(|d| d.validated)
+            .filter_map(|d| d.cpf.as_deref())
+            .collect();
+        (!cpfs.is_empty()).then(|| cpfs.iter().all(|c| *c == self.session_cpf))
+    }
+}
+
+/// The signature outcome over the sides: the worst one wins (invalid, unsigned, untrusted).
+fn signature_of(docs: &[DocumentEvidence]) -> Option<SignatureEvidence> {
+    use SignatureEvidence::*;
+    let sigs: Vec<SignatureEvidence> = docs.iter().filter_map(|d| d.signature).collect();
+    [Invalid, Unsigned, Untrusted, Trusted]
+        .into_iter()
+        .find(|s| sigs.contains(s))
+}
+
 pub fn decide(policy: &Policy, e: &Evidence) -> Decision {
+    use ReasonCode as C;
     let mut reasons = Vec::new();
     let mut push = |code, severity, message: &str| {
         reasons.push(Reason {
@@ -147,7 +238,7 @@ pub fn decide(policy: &Policy, e: &Evidence) -> Decision {
             docs.iter().filter(|d| d.validated).cloned().collect();
         if validated.is_empty() {
             push(
-                "document_not_validated",
+                C::DocumentNotValidated,
                 Severity::Review,
                 "the document's template is stored without validation",
             );
@@ -164,16 +255,16 @@ pub fn decide(policy: &Policy, e: &Evidence) -> Decision {
             let checks = [
                 (
                     any_side(&validated, |d| d.check_digits_valid),
-                    "document_check_digits_invalid",
+                    C::DocumentCheckDigitsInvalid,
                     "a check digit on the document (MRZ or document number) does not hold",
-                    "document_check_digits_unread",
+                    C::DocumentCheckDigitsUnread,
                     "no check digit could be read on the document",
                 ),
                 (
                     expiry,
-                    "document_expired",
+                    C::DocumentExpired,
                     "the document has expired",
-                    "document_expiry_unread",
+                    C::DocumentExpiryUnread,
                     "no expiry date could be read on the document",
                 ),
             ];
@@ -184,42 +275,52 @@ pub fn decide(policy: &Policy, e: &Evidence) -> Decision {
                     Some(true) => {}
                 }
             }
-            let cpfs: Vec<&str> = validated.iter().filter_map(|d| d.cpf.as_deref()).collect();
-            if cpfs.is_empty() {
-                push(
-                    "document_cpf_unread",
+            match e.cpf_matches_session() {
+                None => push(
+                    C::DocumentCpfUnread,
                     Severity::Review,
                     "no valid CPF could be read on the document",
-                );
-            } else if cpfs.iter().any(|c| *c != e.session_cpf) {
-                push(
-                    "document_cpf_mismatch",
+                ),
+                Some(false) => push(
+                    C::DocumentCpfMismatch,
                     Severity::Reject,
                     "the CPF on the document differs from the session's document_number",
-                );
+                ),
+                Some(true) => {}
             }
-            if any_side(&validated, |d| d.signature_valid) == Some(false) {
-                push(
-                    "document_signature_invalid",
+            match signature_of(&validated) {
+                Some(SignatureEvidence::Invalid) => push(
+                    C::DocumentSignatureInvalid,
                     Severity::Reject,
                     "the document's digital signature does not verify",
-                );
+                ),
+                Some(SignatureEvidence::Unsigned) => push(
+                    C::DocumentUnsigned,
+                    Severity::Review,
+                    "the digital document carries no signature: anyone can make such a file",
+                ),
+                Some(SignatureEvidence::Untrusted) => push(
+                    C::DocumentSignatureUntrusted,
+                    Severity::Review,
+                    "the document's signature verifies but its signer does not chain to a trusted root",
+                ),
+                Some(SignatureEvidence::Trusted) | None => {}
             }
         }
     }
     match &e.face {
         Some(FaceEvidence::Unmatch { .. }) => push(
-            "face_mismatch",
+            C::FaceMismatch,
             Severity::Reject,
             "the face on the document does not match the selfie",
         ),
         Some(FaceEvidence::NoFaceOnDocument) => push(
-            "document_face_not_found",
+            C::DocumentFaceNotFound,
             Severity::Review,
             "no face was found on the document to compare with the selfie",
         ),
         Some(FaceEvidence::Failed { .. }) => push(
-            "face_match_failed",
+            C::FaceMatchFailed,
             Severity::Review,
             "the face on the document could not be compared with the selfie",
         ),
@@ -251,7 +352,15 @@ mod tests {
             check_digits_valid: Some(true),
             not_expired: Some(true),
             cpf: Some(CPF.into()),
-            signature_valid: None,
+            signature: None,
+        }
+    }
+
+    fn cnh_digital(signature: SignatureEvidence) -> DocumentEvidence {
+        DocumentEvidence {
+            template: "cnh_digital".into(),
+            signature: Some(signature),
+            ..good_doc()
         }
     }
 
@@ -272,7 +381,7 @@ mod tests {
 
     /// The decision's codes, each checked to be one of [`REASON_CODES`].
     fn codes(d: &Decision) -> Vec<&'static str> {
-        let c: Vec<&'static str> = d.reasons.iter().map(|r| r.code).collect();
+        let c: Vec<&'static str> = d.reasons.iter().map(|r| r.code.as_str()).collect();
         assert!(c.iter().all(|x| REASON_CODES.contains(x)), "{c:?}");
         c
     }
@@ -311,10 +420,7 @@ mod tests {
                 "document_cpf_mismatch",
             ),
             (
-                DocumentEvidence {
-                    signature_valid: Some(false),
-                    ..good_doc()
-                },
+                cnh_digital(SignatureEvidence::Invalid),
                 matched(),
                 "document_signature_invalid",
             ),
@@ -421,5 +527,55 @@ mod tests {
             ..Evidence::default()
         };
         assert_eq!(decide(&Policy::default(), &e).status, Status::Approved);
+    }
+
+    #[test]
+    fn reason_codes_are_spelled_as_serialised() {
+        for (code, name) in ReasonCode::ALL.iter().zip(REASON_CODES) {
+            assert_eq!(serde_json::to_value(code).unwrap(), name);
+        }
+        let mut sorted = REASON_CODES.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), REASON_CODES.len());
+    }
+
+    #[test]
+    fn an_untrusted_or_unsigned_digital_document_is_never_approved() {
+        let strict = Policy {
+            unverifiable: Unverifiable::Reject,
+        };
+        let cases = [
+            (SignatureEvidence::Untrusted, "document_signature_untrusted"),
+            (SignatureEvidence::Unsigned, "document_unsigned"),
+        ];
+        for (sig, want) in cases {
+            let e = evidence(cnh_digital(sig), matched());
+            let d = decide(&Policy::default(), &e);
+            assert_eq!(
+                (d.status, codes(&d)),
+                (Status::InManualAnalysis, vec![want])
+            );
+            assert_eq!(decide(&strict, &e).status, Status::Rejected, "{want}");
+        }
+        let d = decide(
+            &Policy::default(),
+            &evidence(cnh_digital(SignatureEvidence::Trusted), matched()),
+        );
+        assert_eq!((d.status, codes(&d)), (Status::Approved, vec![]));
+    }
+
+    #[test]
+    fn the_worst_signature_among_the_sides_counts() {
+        let mut e = evidence(cnh_digital(SignatureEvidence::Trusted), matched());
+        e.documents.push(cnh_digital(SignatureEvidence::Untrusted));
+        let d = decide(&Policy::default(), &e);
+        assert_eq!(codes(&d), vec!["document_signature_untrusted"]);
+        e.documents.push(cnh_digital(SignatureEvidence::Invalid));
+        let d = decide(&Policy::default(), &e);
+        assert_eq!(
+            (d.status, codes(&d)),
+            (Status::Rejected, vec!["document_signature_invalid"])
+        );
     }
 }

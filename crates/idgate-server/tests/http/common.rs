@@ -52,10 +52,20 @@ pub fn config(db: String, dir: &std::path::Path) -> Config {
 }
 
 pub async fn start(backend: Backend) -> TestServer {
+    start_with(backend, |_, _| {}).await
+}
+
+/// [`start`] with the configuration changed by `change` (given the server's data directory).
+pub async fn start_with(
+    backend: Backend,
+    change: impl FnOnce(&mut Config, &std::path::Path),
+) -> TestServer {
     let db = fresh_url(backend).await;
     let dir = std::env::temp_dir().join(format!("idgate-http-{}", uuid::Uuid::new_v4().simple()));
     let clock = ManualClock::new(T0);
-    let running = server::start(config(db, &dir), Arc::new(clock.clone()))
+    let mut cfg = config(db, &dir);
+    change(&mut cfg, &dir);
+    let running = server::start(cfg, Arc::new(clock.clone()))
         .await
         .expect("server starts");
     let store = &running.state.store;

@@ -118,6 +118,15 @@ async fn documents_passport_mrz_and_cnh_digital_pdf() {
         assert_eq!(v["fields"]["cpf"]["check"]["status"], "valid");
         assert_eq!(v["validation"]["cpf_valid"], true);
         assert_eq!(v["validation"]["signature_valid"], true);
+        assert_eq!(v["validation"]["signature"], "untrusted");
+        assert_eq!(
+            v["validation"]["valid"], false,
+            "an untrusted signature is no proof"
+        );
+        assert!(
+            v.get("evidence").is_none(),
+            "the stored evidence is not answered"
+        );
         assert_eq!(count(&s).await, 2);
         s.stop().await;
     }

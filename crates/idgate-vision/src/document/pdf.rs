@@ -81,6 +81,9 @@ pub struct CnhPdf {
     pub needs_ocr: bool,
     /// When `needs_ocr`, the largest image on the first page.
     pub page_image: Option<PageImage>,
+    /// Where the holder's face is: on a text page (a CNH-e), the largest image that is not the
+    /// QR code; on an image-only page, the page image.
+    pub portrait: Option<PageImage>,
 }
 
 /// Reads a CNH digital PDF. Limits are enforced before parsing and while decompressing;
@@ -97,15 +100,26 @@ pub fn read_cnh_pdf(
     };
     let items = text::page_items(&doc, first, limits.max_stream_bytes)?;
     let images = images::page_images(&doc, first, limits)?;
-    let qr_payload = images.iter().find_map(images::read_qr);
+    let qr = images
+        .iter()
+        .enumerate()
+        .find_map(|(n, i)| images::read_qr(i).map(|text| (n, text)));
     let needs_ocr = items.iter().all(|i| i.text.trim().is_empty());
-    let page_image = if needs_ocr {
-        images
-            .into_iter()
-            .max_by_key(|i| u64::from(i.width) * u64::from(i.height))
+    let area = |i: &PageImage| u64::from(i.width) * u64::from(i.height);
+    let qr_at = qr.as_ref().map(|(n, _)| *n);
+    let (page_image, portrait) = if needs_ocr {
+        let page = images.into_iter().max_by_key(area);
+        (page.clone(), page)
     } else {
-        None
+        let portrait = images
+            .into_iter()
+            .enumerate()
+            .filter(|(n, _)| Some(*n) != qr_at)
+            .map(|(_, i)| i)
+            .max_by_key(area);
+        (None, portrait)
     };
+    let qr_payload = qr.map(|(_, text)| text);
     Ok(CnhPdf {
         pages: pages.len(),
         fields: brazil::extract(DocTemplate::CnhDigital, &items),
@@ -114,6 +128,7 @@ pub fn read_cnh_pdf(
         signature: signature::check(bytes, &doc, roots),
         needs_ocr,
         page_image,
+        portrait,
     })
 }
 

@@ -23,6 +23,8 @@ use crate::state::AppState;
 /// A stored face match.
 pub struct FaceMatchView {
     pub row: FaceMatchRow,
+    /// The outcome `row.result` spells (`match` / `unmatch`).
+    pub matched: bool,
     pub created_at: String,
     pub threshold: f32,
 }
@@ -92,12 +94,13 @@ pub fn parse(body: &Value, with_ocr_key: bool) -> Result<(Option<String>, String
     })
 }
 
-/// The document's portrait image: the photo itself, or the page image of an image-only PDF.
+/// The image holding the document's portrait: the photo itself; for a PDF, the largest
+/// embedded image that is not the QR code (a CNH-e), or the page image of an image-only PDF.
 fn document_image(bytes: &[u8], file_type: &str) -> Result<RgbImage, VisionError> {
     if file_type == "pdf" {
         let pdf = read_cnh_pdf(bytes, &TrustRoots::none(), &PdfLimits::default())?;
         return pdf
-            .page_image
+            .portrait
             .map(|p| p.image.to_rgb8())
             .ok_or(VisionError::NoFace);
     }
@@ -131,23 +134,20 @@ pub async fn face_match(
     let threshold = st.documents.cfg.face_match_threshold;
     let similarity = (f64::from(c.similarity_ratio) * 10_000.0).round() / 10_000.0;
     let now = st.now();
+    let matched = c.similarity_ratio > threshold;
     let row = FaceMatchRow {
         face_match_key: uuid::Uuid::new_v4().to_string(),
         tenant_id: t.id.clone(),
         ocr_key: doc.ocr_key,
         image_key: image_key.to_owned(),
         similarity,
-        result: if c.similarity_ratio > threshold {
-            "match"
-        } else {
-            "unmatch"
-        }
-        .into(),
+        result: if matched { "match" } else { "unmatch" }.into(),
         created_at: now,
     };
     st.store.insert_face_match(&row).await?;
     Ok(FaceMatchView {
         row,
+        matched,
         created_at: fmt_time(now, t.offset),
         threshold,
     })

@@ -5,6 +5,7 @@
 
 pub mod config;
 mod errors;
+pub mod evidence;
 pub mod face_match;
 pub mod pool;
 mod read;
@@ -13,6 +14,7 @@ pub mod template;
 
 use std::sync::Arc;
 
+use idgate_core::session::decision::DocumentEvidence;
 use idgate_core::{Code, FieldError};
 use idgate_store::{DocumentRow, StoreError};
 use idgate_vision::document::pdf::{PdfLimits, TrustRoots};
@@ -21,6 +23,7 @@ use serde_json::Value;
 
 use self::config::DocumentsConfig;
 use self::errors::vision_error;
+use self::evidence::StoredEvidence;
 use self::pool::{OcrPool, PoolStatus};
 use self::read::ReadInput;
 use self::template::{FileType, Template};
@@ -160,7 +163,11 @@ fn invalid(details: Vec<FieldError>) -> ApiError {
 /// A stored read, opened.
 pub struct DocumentView {
     pub row: DocumentRow,
+    /// The rendered report (what the document routes answer).
     pub result: Value,
+    /// What the decision consumes, with its `ocr_key` (`None` for a read stored before
+    /// evidence was stored with it).
+    pub evidence: Option<DocumentEvidence>,
     pub created_at: String,
 }
 
@@ -174,6 +181,9 @@ impl DocumentView {
         v
     }
 }
+
+/// The key of the typed evidence in a sealed result (taken out when the result is opened).
+const EVIDENCE: &str = "evidence";
 
 fn aad(tenant: &str, key: &str, what: &str) -> Vec<u8> {
     format!("document:{what}:{tenant}:{key}").into_bytes()
@@ -224,29 +234,36 @@ pub async fn read_sealed(
     let sealed = docs
         .pool
         .run(
-            move |engine| -> Result<(Vec<u8>, Vec<u8>, Value), ApiError> {
+            move |engine| -> Result<(Vec<u8>, Vec<u8>, Value, DocumentEvidence), ApiError> {
                 let bytes = intake::decode_base64(&b64, max).map_err(vision_error)?;
                 let input = ReadInput {
                     bytes: Arc::new(bytes),
                     ..input
                 };
                 let read = read::run(engine, &input)?;
-                let result = report::render(&read, &today);
+                let evidence = DocumentEvidence {
+                    ocr_key: key.clone(),
+                    ..evidence::of_read(&read, &today)
+                };
+                let result = report::render(&read, &evidence);
+                let mut stored = result.clone();
+                stored[EVIDENCE] = serde_json::to_value(StoredEvidence::new(evidence.clone()))
+                    .map_err(|_| ApiError::internal())?;
                 let mut rng = rand::rngs::OsRng;
                 let file = keys
                     .keys
                     .seal(&input.bytes, &aad(&tenant_id, &key, "file"), &mut rng);
                 let res = keys.keys.seal(
-                    result.to_string().as_bytes(),
+                    stored.to_string().as_bytes(),
                     &aad(&tenant_id, &key, "result"),
                     &mut rng,
                 );
-                Ok((file, res, result))
+                Ok((file, res, result, evidence))
             },
         )
         .await
         .map_err(vision_error)??;
-    let (file_sealed, result_sealed, result) = sealed;
+    let (file_sealed, result_sealed, result, evidence) = sealed;
     let row = DocumentRow {
         ocr_key,
         tenant_id: t.id.clone(),
@@ -261,6 +278,7 @@ pub async fn read_sealed(
         created_at: fmt_time(now, t.offset),
         row,
         result,
+        evidence: Some(evidence),
     })
 }
 
@@ -280,11 +298,23 @@ pub async fn get_document(st: &AppState, t: &Tenant, key: &str) -> Result<Docume
             tracing::error!(error = %e, "document result cannot be opened");
             ApiError::internal()
         })?;
-    let result = serde_json::from_slice(&plain).map_err(|_| ApiError::internal())?;
+    let mut result: Value = serde_json::from_slice(&plain).map_err(|_| ApiError::internal())?;
+    let evidence = match result.as_object_mut().and_then(|o| o.remove(EVIDENCE)) {
+        Some(v) => Some(
+            serde_json::from_value::<StoredEvidence>(v)
+                .map_err(|e| {
+                    tracing::error!(error = %e, "stored document evidence does not parse");
+                    ApiError::internal()
+                })?
+                .into_evidence(),
+        ),
+        None => None,
+    };
     Ok(DocumentView {
         created_at: fmt_time(row.created_at, t.offset),
         row,
         result,
+        evidence,
     })
 }
 

@@ -1,16 +1,19 @@
 //! The stored result of a read, as JSON: template, fields with confidence and check outcome, the
 //! MRZ with every check digit, the PDF's signature and QR payload, and the validation outcome
-//! (check digits valid, not expired, CPF valid, signature valid). Dates are ISO `YYYY-MM-DD`.
+//! (check digits valid, not expired, CPF valid, signature valid and trusted), rendered from the
+//! read's typed [`DocumentEvidence`]. Dates are ISO `YYYY-MM-DD`.
 
+use idgate_core::session::decision::{DocumentEvidence, SignatureEvidence};
 use idgate_vision::document::brazil::{Check, FieldKind};
 use idgate_vision::document::mrz::{CheckDigit, CheckField, Mrz};
 use idgate_vision::document::pdf::SignatureStatus;
 use serde_json::{json, Map, Value};
 
+use super::evidence::expiry_date;
 use super::read::{MrzPart, PdfPart, Read};
 
-/// Renders a read; `today` is `YYYY-MM-DD` in UTC, for the expiry check.
-pub fn render(read: &Read, today: &str) -> Value {
+/// Renders a read and its evidence (made by [`super::evidence::of_read`]).
+pub fn render(read: &Read, evidence: &DocumentEvidence) -> Value {
     if read.stored_only {
         return json!({
             "template": read.template.as_str(),
@@ -44,7 +47,7 @@ pub fn render(read: &Read, today: &str) -> Value {
     if let Some(p) = &read.pdf {
         out["pdf"] = pdf_json(p);
     }
-    out["validation"] = validation(read, &out["fields"], today);
+    out["validation"] = validation(read, &out["fields"], evidence);
     out
 }
 
@@ -122,7 +125,7 @@ fn mrz_fields(fields: &mut Map<String, Value>, p: &MrzPart) {
 
 /// `YYMMDD` → `YYYY-MM-DD`; expiry dates are 20YY, birth dates pivot at 30 (a 2-digit year
 /// above it is 19YY). Unreadable dates stay as printed.
-fn mrz_date(s: &str, expiry: bool) -> String {
+pub(super) fn mrz_date(s: &str, expiry: bool) -> String {
     if s.len() != 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return s.to_owned();
     }
@@ -190,42 +193,34 @@ fn pdf_json(p: &PdfPart) -> Value {
     json!({"signature": signature, "qr_payload": p.qr_payload, "pages": p.pages, "ocr": p.ocr})
 }
 
-/// `null` means "nothing to check"; `valid` is false when any performed check failed.
-fn validation(read: &Read, fields: &Value, today: &str) -> Value {
-    let field_ok = |k: &str| -> Option<bool> {
-        let s = fields[k]["check"]["status"].as_str()?;
-        (s != "unchecked").then_some(s == "valid")
-    };
-    let check_digits = match &read.mrz {
-        Some(m) => Some(m.mrz.all_checks_valid()),
-        None => {
-            let checked: Vec<bool> = ["cpf", "document_number"]
-                .iter()
-                .filter_map(|k| field_ok(k))
-                .collect();
-            (!checked.is_empty()).then(|| checked.iter().all(|b| *b))
-        }
-    };
-    let expiry = fields["expiry_date"]["value"]
+/// `null` means "nothing to check"; `valid` is false when any performed check failed or a
+/// signature the document needs is missing or untrusted.
+fn validation(read: &Read, fields: &Value, e: &DocumentEvidence) -> Value {
+    let cpf_valid = fields["cpf"]["check"]["status"]
         .as_str()
-        .filter(|s| s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-');
-    let not_expired = expiry.map(|e| e >= today);
-    let cpf_valid = field_ok("cpf");
+        .filter(|s| *s != "unchecked")
+        .map(|s| s == "valid");
     let signature_valid = read.pdf.as_ref().and_then(|p| match p.signature {
         SignatureStatus::Unsigned => None,
         SignatureStatus::Valid { .. } => Some(true),
         SignatureStatus::Invalid { .. } => Some(false),
     });
-    let all = [check_digits, not_expired, cpf_valid, signature_valid];
-    let valid = !all.contains(&Some(false));
+    let all = [
+        e.check_digits_valid,
+        e.not_expired,
+        cpf_valid,
+        signature_valid,
+    ];
+    let signature_ok = e.signature.is_none_or(|s| s == SignatureEvidence::Trusted);
     json!({
         "performed": true,
-        "check_digits_valid": check_digits,
-        "not_expired": not_expired,
-        "expiry_date": expiry,
+        "check_digits_valid": e.check_digits_valid,
+        "not_expired": e.not_expired,
+        "expiry_date": expiry_date(read),
         "cpf_valid": cpf_valid,
         "signature_valid": signature_valid,
-        "valid": valid,
+        "signature": e.signature,
+        "valid": !all.contains(&Some(false)) && signature_ok,
     })
 }
 

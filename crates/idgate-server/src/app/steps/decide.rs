@@ -1,7 +1,7 @@
-//! The end of a session: gathers the evidence its steps left (each document read's validation,
-//! the CPF read on the document, the document portrait matched with the selfie), asks the core
-//! decision policy, and stores the outcome with the final status in one update. The stored
-//! decision names its reasons and evidence keys, never the document's data.
+//! The end of a session: gathers the evidence its steps left (each document read's typed
+//! evidence, the document portrait matched with the selfie), asks the core decision policy, and
+//! stores the outcome with the final status in one update. The stored decision names its
+//! reasons and evidence keys, never the document's data.
 
 use idgate_core::session::decision::{self, DocumentEvidence, Evidence, FaceEvidence};
 use idgate_core::session::{EventType, Status};
@@ -33,7 +33,10 @@ pub(super) async fn finish(
     let mut documents = Vec::with_capacity(ocr_keys.len());
     for key in &ocr_keys {
         let read = docs::get_document(st, t, key).await?;
-        documents.push(document_evidence(key, &read.result));
+        documents.push(
+            read.evidence
+                .unwrap_or_else(|| unread(key, &read.row.template)),
+        );
     }
     let face = match data["face_recognition"]["image_key"].as_str() {
         Some(image_key) if !ocr_keys.is_empty() => Some(face(st, t, &ocr_keys, image_key).await),
@@ -52,7 +55,7 @@ pub(super) async fn finish(
         "policy": policy,
         "evidence": {
             "documents": evidence.documents,
-            "cpf_matches_session": cpf_matches(&evidence),
+            "cpf_matches_session": evidence.cpf_matches_session(),
             "face_match": evidence.face,
         },
         "decided_at": fmt_time(st.now(), t.offset),
@@ -65,34 +68,16 @@ pub(super) async fn finish(
     save(st, t, &v, row, &[change]).await
 }
 
-/// What a stored read says for the decision: its validation outcome and its CPF (digits, only
-/// when the CPF's own check digits hold).
-fn document_evidence(key: &str, r: &Value) -> DocumentEvidence {
-    let val = &r["validation"];
-    let cpf_field = &r["fields"]["cpf"];
-    let cpf = (cpf_field["check"]["status"] == "valid")
-        .then(|| cpf_field["value"].as_str())
-        .flatten()
-        .map(|s| s.chars().filter(char::is_ascii_digit).collect::<String>())
-        .filter(|d| d.len() == 11);
+/// A read stored without typed evidence (before it was kept): every check unread, so the
+/// session cannot be approved on it.
+fn unread(key: &str, template: &str) -> DocumentEvidence {
+    tracing::warn!("a document read without stored evidence counts as unread");
     DocumentEvidence {
         ocr_key: key.to_owned(),
-        template: r["template"].as_str().unwrap_or_default().to_owned(),
-        validated: val["performed"] == true,
-        check_digits_valid: val["check_digits_valid"].as_bool(),
-        not_expired: val["not_expired"].as_bool(),
-        cpf,
-        signature_valid: val["signature_valid"].as_bool(),
+        template: template.to_owned(),
+        validated: template != "others",
+        ..DocumentEvidence::default()
     }
-}
-
-fn cpf_matches(e: &Evidence) -> Option<bool> {
-    let cpfs: Vec<&str> = e
-        .documents
-        .iter()
-        .filter_map(|d| d.cpf.as_deref())
-        .collect();
-    (!cpfs.is_empty()).then(|| cpfs.iter().all(|c| *c == e.session_cpf))
 }
 
 /// The document portrait against the selfie: the first side with a face decides.
@@ -102,7 +87,7 @@ async fn face(st: &AppState, t: &Tenant, ocr_keys: &[String], image_key: &str) -
             Ok(m) => {
                 let (face_match_key, similarity_ratio) =
                     (m.row.face_match_key.clone(), m.row.similarity);
-                return if m.row.result == "match" {
+                return if m.matched {
                     FaceEvidence::Match {
                         face_match_key,
                         similarity_ratio,

@@ -4,6 +4,7 @@
 use der::asn1::ObjectIdentifier as Oid;
 use der::{Decode, DecodePem, Encode};
 use sha2::{Digest, Sha256, Sha384, Sha512};
+use x509_cert::ext::pkix::BasicConstraints;
 use x509_cert::Certificate;
 
 use crate::VisionError;
@@ -178,6 +179,20 @@ impl TrustRoots {
     }
 }
 
+const BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
+
+/// Whether the certificate says it is a CA (basicConstraints cA). An end-entity certificate
+/// (anyone's e-CPF) must not be able to issue a signer that chains to the root.
+fn is_ca(cert: &Certificate) -> bool {
+    cert.tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .filter(|e| e.extn_id == BASIC_CONSTRAINTS)
+        .filter_map(|e| BasicConstraints::from_der(e.extn_value.as_bytes()).ok())
+        .any(|b| b.ca)
+}
+
 /// Checks that `issuer` signed `cert`.
 fn signed_by(cert: &Certificate, issuer: &Certificate) -> bool {
     if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
@@ -193,7 +208,8 @@ fn signed_by(cert: &Certificate, issuer: &Certificate) -> bool {
 }
 
 /// Builds the chain from `signer` through `pool` (the CMS certificates) and the roots.
-/// Returns the subjects (signer first) and whether it ends, verified link by link, at a root.
+/// Returns the subjects (signer first) and whether it ends, verified link by link through CA
+/// certificates, at a root. Validity periods are the caller's policy (this crate has no clock).
 pub(super) fn chain(
     signer: &Certificate,
     pool: &[Certificate],
@@ -206,10 +222,12 @@ pub(super) fn chain(
             // a root is trusted as configured; its own signature is not the point
             return (subjects, true);
         }
+        // a configured root is trusted as configured; any other issuer must be a CA
         let next = roots
             .certs
             .iter()
             .chain(pool)
+            .filter(|c| roots.contains(c) || is_ca(c))
             .find(|c| !std::ptr::eq(*c, current) && signed_by(current, c));
         match next {
             Some(issuer)
