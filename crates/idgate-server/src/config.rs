@@ -51,6 +51,8 @@ pub struct Config {
     pub login: crate::login_config::LoginConfig,
     /// Face registration, validation and comparison: models, workers, upload lifetime.
     pub faces: crate::app::faces::config::FacesConfig,
+    /// The edges: body, frame and connection limits, timeouts, rate limits, trusted proxies.
+    pub limits: crate::limits_config::LimitsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -99,6 +101,7 @@ impl Default for Config {
             sweep_interval_secs: 5,
             login: Default::default(),
             faces: Default::default(),
+            limits: Default::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod http;
 pub mod jobs;
 pub mod keys;
+pub mod limits_config;
 pub mod login_config;
 pub mod openapi;
 pub mod openapi_documents;

@@ -85,6 +85,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
     .await?;
     let documents = crate::app::documents::DocRuntime::start(&cfg.documents)?;
     let faces = crate::app::faces::FaceEngine::start(&cfg.faces);
+    let edge = crate::http::guard::Edge::new(&cfg.limits, clock.clone())?;
     let state = AppState(Arc::new(Inner {
         store,
         cfg,
@@ -98,20 +99,14 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         documents,
         faces,
         login,
+        edge,
     }));
     let (tx, rx) = watch::channel(false);
     let app = crate::http::app(state.clone());
-    let mut srx = rx.clone();
+    let srx = rx.clone();
+    let limits = state.cfg.limits.clone();
     let http = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = srx.changed().await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "HTTP server failed");
-        }
+        crate::http::listen::serve(listener, app, &limits, srx).await;
     });
     let hooks = tokio::spawn(crate::jobs::webhooks::run(state.clone(), rx.clone()));
     let login_jobs = tokio::spawn(crate::jobs::login::run(state.clone(), rx.clone()));

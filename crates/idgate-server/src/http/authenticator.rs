@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 
 use super::error::{Fail, V1};
-use super::extract::{perm, Authed, JsonBody};
+use super::extract::{perm, Authed, JsonBody, SmallBody};
 use crate::app::login::device;
 use crate::state::AppState;
 
@@ -73,7 +73,7 @@ pub async fn create_enrollment(
 /// `POST /authenticator/api/devices`: registers the device's key and push subscription.
 pub async fn register_device(
     State(st): State<AppState>,
-    JsonBody(body, ..): JsonBody<V1>,
+    SmallBody(body, ..): SmallBody<V1>,
 ) -> Result<Response, Fail<V1>> {
     let v = device::register_device(&st, &body).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
@@ -82,7 +82,7 @@ pub async fn register_device(
 /// `POST /authenticator/api/logins/open` (signed): the choices to show.
 pub async fn open_login(
     State(st): State<AppState>,
-    JsonBody(body, ..): JsonBody<V1>,
+    SmallBody(body, ..): SmallBody<V1>,
 ) -> Result<Response, Fail<V1>> {
     Ok(Json(device::open(&st, &body).await?).into_response())
 }
@@ -90,7 +90,7 @@ pub async fn open_login(
 /// `POST /authenticator/api/logins/decide` (signed): approve with the picked number, or deny.
 pub async fn decide_login(
     State(st): State<AppState>,
-    JsonBody(body, ..): JsonBody<V1>,
+    SmallBody(body, ..): SmallBody<V1>,
 ) -> Result<Response, Fail<V1>> {
     Ok(Json(device::decide(&st, &body).await?).into_response())
 }

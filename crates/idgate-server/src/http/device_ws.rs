@@ -23,8 +23,10 @@ use rand::RngCore;
 use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
 
+use super::error::V1;
 use super::login_ws::CLOSE_GOING_AWAY;
 use super::login_ws::{close, send, CLOSE_AUTH_TIMEOUT, CLOSE_BAD_FRAME, CLOSE_BAD_TOKEN};
+use super::sockets::{bounded, SocketSlot, CLOSE_TRY_LATER};
 use crate::app::login::{client_by_id, opened_announcement, request_of};
 use crate::state::AppState;
 
@@ -36,8 +38,15 @@ pub fn listen_message(nonce: &str) -> Vec<u8> {
 }
 
 /// `GET /authenticator/ws`: upgrades, then runs the protocol above.
-pub async fn device_socket(State(st): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| run(st, socket))
+pub async fn device_socket(
+    State(st): State<AppState>,
+    slot: SocketSlot<V1>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    bounded(ws, &st.cfg.limits).on_upgrade(move |socket| async move {
+        run(st, socket).await;
+        drop(slot);
+    })
 }
 
 async fn authenticate(
@@ -81,6 +90,9 @@ async fn run(st: AppState, mut socket: WebSocket) {
     let device = match authenticate(&st, &mut socket).await {
         Ok(d) => d,
         Err((code, reason)) => return close(socket, code, reason).await,
+    };
+    let Some(_tenant_slot) = st.edge.sockets_per_tenant.acquire(&device.tenant_id) else {
+        return close(socket, CLOSE_TRY_LATER, "too many open sockets").await;
     };
     if !send(&mut socket, json!({"type": "ready"})).await {
         return;

@@ -12,6 +12,7 @@ use idgate_core::Code;
 use serde_json::Value;
 
 use super::error::{ApiError, Fail, Family, Qi, V1};
+use super::json_bound::{within, MAX_JSON_VALUES};
 use crate::app::tenant::Tenant;
 use crate::state::AppState;
 
@@ -62,6 +63,10 @@ impl<F: AuthForms, const P: u32> FromRequestParts<AppState> for Authed<F, P> {
         let tenant = authenticate(state, key).await.map_err(Fail::new)?;
         // API keys carry every tenant permission today; scoped keys will check `P` here.
         let _ = P;
+        state
+            .edge
+            .check_key(&format!("tenant:{}", tenant.id), None)
+            .map_err(Fail::new)?;
         Ok(Self(tenant, PhantomData))
     }
 }
@@ -115,6 +120,20 @@ impl<F: AuthForms> FromRequest<AppState> for JsonBody<F> {
     }
 }
 
+/// A JSON body of at most `limits.small_body_bytes`: for routes whose caller is authenticated
+/// by the body itself (a device signature), so an unauthenticated body stays small.
+pub struct SmallBody<F>(pub Value, pub PhantomData<F>);
+
+impl<F: AuthForms> FromRequest<AppState> for SmallBody<F> {
+    type Rejection = Fail<F>;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        read_json::<F>(req, state.cfg.limits.small_body_bytes)
+            .await
+            .map(|v| Self(v, PhantomData))
+    }
+}
+
 /// Reads a JSON body of at most `limit` bytes by the family's rules: `/v1` needs
 /// `application/json` when a content type is sent; vendor routes read JSON whatever the header
 /// says (as `curl -d` users expect) and tolerate trailing commas.
@@ -134,6 +153,7 @@ pub async fn read_json<F: AuthForms>(req: Request, limit: usize) -> Result<Value
     let bytes = read_limited(req.into_body(), limit)
         .await
         .map_err(Fail::new)?;
+    bounded(&bytes).map_err(Fail::new)?;
     let parsed = if F::LENIENT_JSON {
         parse_lenient(&bytes)
     } else {
@@ -154,6 +174,17 @@ pub async fn read_limited(body: Body, limit: usize) -> Result<axum::body::Bytes,
             format!("the body is larger than {limit} bytes (or was cut off)"),
         )
     })
+}
+
+/// Refuses a body holding more JSON values than [`MAX_JSON_VALUES`] (before it is parsed).
+pub fn bounded(bytes: &[u8]) -> Result<(), ApiError> {
+    if within(bytes, MAX_JSON_VALUES) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        Code::PayloadTooLarge,
+        format!("the body holds more than {MAX_JSON_VALUES} JSON values"),
+    ))
 }
 
 /// JSON as the vendors' clients send it: trailing commas accepted. A body that parses as it

@@ -18,6 +18,8 @@ use idgate_core::login::{LoginAction, LoginStatus};
 use serde_json::{json, Value};
 use tokio::sync::broadcast::error::RecvError;
 
+use super::oauth::OAuth;
+use super::sockets::{bounded, SocketSlot, CLOSE_TRY_LATER};
 use crate::app::login::{expire, request_of};
 use crate::state::AppState;
 
@@ -29,8 +31,15 @@ pub const CLOSE_AUTH_TIMEOUT: u16 = 4408;
 const AUTH_WAIT: Duration = Duration::from_secs(10);
 
 /// `GET /oauth/ws`: upgrades, then runs the protocol above.
-pub async fn login_socket(State(st): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| run(st, socket))
+pub async fn login_socket(
+    State(st): State<AppState>,
+    slot: SocketSlot<OAuth>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    bounded(ws, &st.cfg.limits).on_upgrade(move |socket| async move {
+        run(st, socket).await;
+        drop(slot);
+    })
 }
 
 pub async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
@@ -68,9 +77,12 @@ async fn run(st: AppState, mut socket: WebSocket) {
     };
     let mut hub = st.login.hub.subscribe();
     let mut closing = st.login.closing.subscribe();
-    let login_id = match st.store.login_by_ws_token(&hash_secret(&token)).await {
-        Ok(l) => l.id,
+    let (login_id, tenant_id) = match st.store.login_by_ws_token(&hash_secret(&token)).await {
+        Ok(l) => (l.id, l.tenant_id),
         Err(_) => return close(socket, CLOSE_BAD_TOKEN, "unknown ws_token").await,
+    };
+    let Some(_tenant_slot) = st.edge.sockets_per_tenant.acquire(&tenant_id) else {
+        return close(socket, CLOSE_TRY_LATER, "too many open sockets").await;
     };
     let mut sent = Sent::default();
     match step(&st, &mut socket, &login_id, &mut sent, true).await {

@@ -2,18 +2,23 @@
 //! error format, metrics), and fallbacks in the error format.
 
 mod authenticator;
+pub mod clients;
 pub mod device_ws;
 mod documents;
 pub mod error;
 pub mod extract;
 mod faces;
 mod flow;
+pub mod guard;
+mod json_bound;
+pub mod listen;
 mod login_ws;
 pub mod oauth;
 mod ops;
 mod pages;
 pub mod routes;
 mod sessions;
+mod sockets;
 
 use std::time::Duration;
 
@@ -33,6 +38,7 @@ use crate::state::{AppState, Metrics};
 
 pub fn app(state: AppState) -> Router {
     let rid = HeaderName::from_static("x-request-id");
+    let timeout = Duration::from_millis(state.cfg.limits.request_timeout_ms.max(1));
     routes::routes()
         .fallback(|| async { Fail::<V1>::new(ApiError::new(Code::NotFound, "no such route")) })
         .method_not_allowed_fallback(|| async {
@@ -41,6 +47,7 @@ pub fn app(state: AppState) -> Router {
                 "method not allowed on this route",
             ))
         })
+        .layer(middleware::from_fn_with_state(state.clone(), guard::admit))
         .layer(middleware::from_fn_with_state(state.clone(), count))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("handler panicked");
@@ -48,7 +55,7 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(30),
+            timeout,
         ))
         .layer(PropagateRequestIdLayer::new(rid.clone()))
         .layer(TraceLayer::new_for_http())

@@ -14,7 +14,7 @@ use idgate_core::Code;
 use serde_json::{json, Value};
 
 use super::error::{ApiError, Fail, Family};
-use super::extract::{parse_lenient, read_limited, AuthForms};
+use super::extract::{bounded, parse_lenient, read_limited, AuthForms};
 use crate::app::login::{self, start, token};
 use crate::state::AppState;
 
@@ -39,7 +39,8 @@ impl AuthForms for OAuth {
 /// A JSON body as the vendor's clients send it (any content type, trailing commas); an
 /// empty body is `{}`, so a request without credentials gets `401 invalid_client`.
 async fn vendor_body(st: &AppState, req: Request) -> Result<Value, ApiError> {
-    let bytes = read_limited(req.into_body(), st.cfg.max_body_bytes).await?;
+    let bytes = read_limited(req.into_body(), st.cfg.limits.small_body_bytes).await?;
+    bounded(&bytes)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
@@ -86,13 +87,20 @@ pub async fn exchange_token(
 }
 
 /// The body of introspection and revocation: form-encoded (RFC 7662/7009) or JSON, with
-/// client_secret_post or HTTP Basic client authentication.
+/// client_secret_post or HTTP Basic client authentication. With HTTP Basic the client is
+/// authenticated before the body is read.
 async fn client_and_token(
     st: &AppState,
     req: Request,
 ) -> Result<(std::sync::Arc<login::Client>, String), ApiError> {
     let headers = req.headers().clone();
-    let bytes = read_limited(req.into_body(), st.cfg.max_body_bytes).await?;
+    let basic = basic_credentials(&headers);
+    let early = match &basic {
+        Some((id, secret)) => Some(login::authenticate_client(st, id, secret).await?),
+        None => None,
+    };
+    let bytes = read_limited(req.into_body(), st.cfg.limits.small_body_bytes).await?;
+    bounded(&bytes)?;
     let ct = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -106,25 +114,31 @@ async fn client_and_token(
             .collect();
         Value::Object(m)
     };
-    let (mut id, mut secret) = login::body_credentials(&fields);
-    if let Some(basic) = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|h| h.strip_prefix("Basic "))
-    {
-        let raw = STANDARD.decode(basic.trim()).unwrap_or_default();
-        let text = String::from_utf8(raw).unwrap_or_default();
-        if let Some((i, s)) = text.split_once(':') {
-            (id, secret) = (i.to_owned(), s.to_owned());
+    let client = match early {
+        Some(c) => c,
+        None => {
+            let (id, secret) = login::body_credentials(&fields);
+            login::authenticate_client(st, &id, &secret).await?
         }
-    }
-    let client = login::authenticate_client(st, &id, &secret).await?;
+    };
     let token = fields
         .get("token")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
     Ok((client, token))
+}
+
+/// `client_id` and `client_secret` from `Authorization: Basic`, if sent.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let basic = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| h.strip_prefix("Basic "))?;
+    let raw = STANDARD.decode(basic.trim()).unwrap_or_default();
+    let text = String::from_utf8(raw).unwrap_or_default();
+    let (i, s) = text.split_once(':').unwrap_or(("", ""));
+    Some((i.to_owned(), s.to_owned()))
 }
 
 /// `POST /oauth/introspect` (RFC 7662).

@@ -48,6 +48,9 @@ pub fn config(db: String, dir: &std::path::Path) -> Config {
     // one face worker, loaded on first use: most tests never run a face inference
     cfg.faces.workers = 1;
     cfg.faces.preload = false;
+    // rate limits are tested on their own (tests/http/edges.rs)
+    cfg.limits.ip_requests_per_second = 0;
+    cfg.limits.key_requests_per_second = 0;
     cfg
 }
 

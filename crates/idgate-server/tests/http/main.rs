@@ -3,6 +3,7 @@
 mod common;
 mod digital;
 mod documents;
+mod edges;
 mod faces;
 mod flow;
 mod login;

@@ -60,7 +60,7 @@ pub async fn authenticate_client(
     let now = st.now();
     if let Some(c) = st.client_cache.get(client_id, now) {
         if ct_eq(&c.row.secret_hash, &presented) && !secret.is_empty() {
-            return Ok(c);
+            return rate(st, c);
         }
         return Err(invalid_client());
     }
@@ -74,6 +74,13 @@ pub async fn authenticate_client(
     };
     let c = Arc::new(load_client(st, row).await?);
     st.client_cache.put(client_id, c.clone(), now);
+    rate(st, c)
+}
+
+/// Counts one request of a verified client against its rate limit.
+fn rate(st: &AppState, c: Arc<Client>) -> Result<Arc<Client>, ApiError> {
+    st.edge
+        .check_key(&format!("client:{}", c.row.client_id), None)?;
     Ok(c)
 }
 

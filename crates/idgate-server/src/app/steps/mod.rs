@@ -53,15 +53,21 @@ fn step_data(v: &SessionView) -> Map<String, Value> {
     serde_json::from_str(&v.row.step_data).unwrap_or_default()
 }
 
-/// Submits `step` of the session behind `hash`/`token` with its capture in `body`.
-pub async fn submit(
+/// Checks that `step` of the session behind `hash`/`token` can be submitted now (link valid,
+/// session open, the step due), without reading a body or changing anything: the step route
+/// runs it before it reads the body, so an unauthenticated caller never gets one read.
+pub async fn admit(st: &AppState, hash: &str, token: &str, step: &str) -> Result<Step, ApiError> {
+    checked(st, hash, token, step).await.map(|c| c.2)
+}
+
+/// The session's tenant and view, the step and the step after it, if `step` is due now.
+async fn checked(
     st: &AppState,
     hash: &str,
     token: &str,
     step: &str,
-    body: &Value,
-) -> Result<SessionView, ApiError> {
-    let Some((t, mut v)) = by_url(st, hash, token).await? else {
+) -> Result<(Tenant, SessionView, Step, Option<Step>), ApiError> {
+    let Some((t, v)) = by_url(st, hash, token).await? else {
         return Err(ApiError::not_found("session"));
     };
     if v.status == Status::Expired || v.row.token_expires_at <= st.now() {
@@ -100,6 +106,18 @@ pub async fn submit(
             ))
         }
     };
+    Ok((t, v, step, next))
+}
+
+/// Submits `step` of the session behind `hash`/`token` with its capture in `body`.
+pub async fn submit(
+    st: &AppState,
+    hash: &str,
+    token: &str,
+    step: &str,
+    body: &Value,
+) -> Result<SessionView, ApiError> {
+    let (t, mut v, step, next) = checked(st, hash, token, step).await?;
     if v.status == Status::Pending {
         v = sessions::transition(st, &t, v, Status::InProgress).await?;
     }
