@@ -93,7 +93,10 @@ async fn step_route_checks_the_link_before_reading_the_body() {
 
 #[tokio::test]
 async fn face_step_body_is_bounded_by_its_own_limit() {
-    let s = start_with(Backend::Sqlite, |c, _| c.limits.face_step_body_bytes = 200_000).await;
+    let s = start_with(Backend::Sqlite, |c, _| {
+        c.limits.face_step_body_bytes = 200_000
+    })
+    .await;
     let steps = json!([{"step": "face_recognition"}]);
     let url = session(&s, "edge-2", "529.982.247-25", steps).await;
     let body = json!({"image": "A".repeat(300_000)})
@@ -166,7 +169,10 @@ async fn connections_past_the_per_address_cap_get_503() {
 
 #[tokio::test]
 async fn a_silent_connection_is_closed_after_the_header_timeout() {
-    let s = start_with(Backend::Sqlite, |c, _| c.limits.header_read_timeout_ms = 200).await;
+    let s = start_with(Backend::Sqlite, |c, _| {
+        c.limits.header_read_timeout_ms = 200
+    })
+    .await;
     let mut tcp = TcpStream::connect(s.running.addr).await.unwrap();
     tcp.write_all(b"GET /healthz HTTP/1.1\r\nhost:")
         .await
