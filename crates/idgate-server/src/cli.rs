@@ -1,5 +1,6 @@
-//! The command line: `serve`, `migrate`, `tenant create|policy|frame-origins`, `api-key create`, `client create`,
-//! `webhook add|replay`, `config check`. Commands that create things print one JSON object on
+//! The command line: `serve`, `migrate`, `tenant create|policy|frame-origins|limits`, `api-key
+//! create|list|revoke`, `client create|list|revoke|rotate-secret`, `webhook add|replay|list|remove|
+//! rotate-secret`, `config check` (the credential commands in [`crate::cli_credentials`]). Commands that create things print one JSON object on
 //! stdout and nothing else; diagnostics go to stderr.
 
 use std::path::PathBuf;
@@ -110,21 +111,25 @@ enum TenantCmd {
         /// `https://host[:port]` (`http://` only for localhost).
         origins: Vec<String>,
     },
-}
-
-#[derive(Subcommand, Debug)]
-enum KeyCmd {
-    /// Create an API key for a tenant; the key is printed once.
-    Create {
+    /// Set the rate limit of the tenant's API keys and OAuth clients (each key's tenant and
+    /// each client counts separately); 0 requests per second: the server default.
+    Limits {
+        name: String,
         #[arg(long)]
-        tenant: String,
+        requests_per_second: u32,
+        #[arg(long)]
+        burst: u32,
     },
 }
+
+use crate::cli_credentials::{ClientManage, KeyCmd, WebhookManage};
 
 #[derive(Subcommand, Debug)]
 enum ClientCmd {
     /// Create an OAuth client; the secret is printed once.
     Create(ClientArgs),
+    #[command(flatten)]
+    Manage(ClientManage),
 }
 
 #[derive(Args, Debug)]
@@ -165,6 +170,8 @@ enum WebhookCmd {
         #[arg(long)]
         event_id: Option<String>,
     },
+    #[command(flatten)]
+    Manage(WebhookManage),
 }
 
 #[derive(Subcommand, Debug)]
@@ -265,17 +272,21 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .map_err(|e| e.message)?,
             )
         }
-        Cmd::ApiKey {
-            cmd: KeyCmd::Create { tenant },
-        } => {
-            let store = crate::server::open_store(&cfg).await?;
-            let t = tenant_id(&store, &tenant).await?;
-            print(
-                &admin::create_api_key(&store, now, &t)
-                    .await
-                    .map_err(|e| e.message)?,
-            )
-        }
+        Cmd::ApiKey { cmd } => crate::cli_credentials::api_key(&cfg, now, cmd).await,
+        Cmd::Client {
+            cmd: ClientCmd::Manage(cmd),
+        } => crate::cli_credentials::client(&cfg, now, cmd).await,
+        Cmd::Webhook {
+            cmd: WebhookCmd::Manage(cmd),
+        } => crate::cli_credentials::webhook(&cfg, cmd).await,
+        Cmd::Tenant {
+            cmd:
+                TenantCmd::Limits {
+                    name,
+                    requests_per_second,
+                    burst,
+                },
+        } => crate::cli_credentials::limits(&cfg, &name, requests_per_second, burst).await,
         Cmd::Client {
             cmd: ClientCmd::Create(a),
         } => {
@@ -351,7 +362,10 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 /// Accepts a tenant name or id.
-async fn tenant_id(store: &idgate_store::Store, name_or_id: &str) -> Result<String, String> {
+pub(crate) async fn tenant_id(
+    store: &idgate_store::Store,
+    name_or_id: &str,
+) -> Result<String, String> {
     if let Ok(t) = store.tenant_by_name(name_or_id).await {
         return Ok(t.id);
     }

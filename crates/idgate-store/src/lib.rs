@@ -4,6 +4,7 @@
 
 mod authenticators;
 mod batch;
+mod credentials;
 mod db;
 pub mod dialect;
 mod documents;

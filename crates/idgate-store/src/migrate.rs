@@ -25,6 +25,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "frame_origins",
         include_str!("../migrations/0006_frame_origins.sql"),
     ),
+    (
+        8,
+        "credentials",
+        include_str!("../migrations/0008_credentials.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {

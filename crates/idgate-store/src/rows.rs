@@ -12,6 +12,8 @@ pub struct TenantRow {
     /// Space-separated origins allowed to frame its `iframe` sessions; `None`: none.
     pub frame_origins: Option<String>,
     pub created_at: i64,
+    /// JSON `{"requests_per_second", "burst"}`; `None`: the server default.
+    pub rate_limit: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -22,6 +24,8 @@ pub struct ApiKeyRow {
     pub secret_hash: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// Space-separated scopes; `None`: every scope.
+    pub scopes: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -39,6 +43,10 @@ pub struct ClientRow {
     pub websocket: i64,
     pub auth_ttl: i64,
     pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    /// The secret before the last rotation, accepted until `old_secret_until`.
+    pub old_secret_hash: Option<String>,
+    pub old_secret_until: Option<i64>,
 }
 
 /// A verification session as stored.

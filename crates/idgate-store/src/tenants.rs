@@ -5,20 +5,26 @@ use crate::error::{Result, StoreError};
 use crate::rows::{ApiKeyRow, ClientRow, EndpointRow, TenantRow};
 
 const TENANT_COLS: &str =
-    "id, name, mode, time_zone, default_settings, decision_policy, frame_origins, created_at";
+    "id, name, mode, time_zone, default_settings, decision_policy, frame_origins, created_at, rate_limit";
+pub(crate) const KEY_COLS: &str =
+    "id, tenant_id, prefix, secret_hash, created_at, revoked_at, scopes";
+pub(crate) const CLIENT_COLS: &str =
+    "id, tenant_id, client_id, secret_hash, name, scopes, callback_urls, \
+     can_notify, websocket, auth_ttl, created_at, revoked_at, old_secret_hash, old_secret_until";
 
 /// A tenant setting that can change after creation.
 #[derive(Debug, Clone, Copy)]
 pub enum TenantSetting {
     DecisionPolicy,
     FrameOrigins,
+    RateLimit,
 }
 
 impl Store {
     pub async fn insert_tenant(&self, t: &TenantRow) -> Result<()> {
         sqlx::query(
             "INSERT INTO tenants (id, name, mode, time_zone, default_settings, decision_policy, frame_origins, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             created_at, rate_limit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&t.id)
         .bind(&t.name)
@@ -28,6 +34,7 @@ impl Store {
         .bind(&t.decision_policy)
         .bind(&t.frame_origins)
         .bind(t.created_at)
+        .bind(&t.rate_limit)
         .execute(&self.write)
         .await
         .map_err(StoreError::from)
@@ -72,6 +79,7 @@ impl Store {
                 "UPDATE tenants SET decision_policy = $1 WHERE id = $2"
             }
             TenantSetting::FrameOrigins => "UPDATE tenants SET frame_origins = $1 WHERE id = $2",
+            TenantSetting::RateLimit => "UPDATE tenants SET rate_limit = $1 WHERE id = $2",
         };
         let n = sqlx::query(sql)
             .bind(value)
@@ -94,8 +102,8 @@ impl Store {
 
     pub async fn insert_api_key(&self, k: &ApiKeyRow) -> Result<()> {
         sqlx::query(
-            "INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, created_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, created_at, revoked_at, scopes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&k.id)
         .bind(&k.tenant_id)
@@ -103,6 +111,7 @@ impl Store {
         .bind(&k.secret_hash)
         .bind(k.created_at)
         .bind(k.revoked_at)
+        .bind(&k.scopes)
         .execute(&self.write)
         .await?;
         Ok(())
@@ -110,10 +119,9 @@ impl Store {
 
     /// The live key with this public prefix and its tenant.
     pub async fn api_key_by_prefix(&self, prefix: &str) -> Result<(ApiKeyRow, TenantRow)> {
-        let key: ApiKeyRow = sqlx::query_as(
-            "SELECT id, tenant_id, prefix, secret_hash, created_at, revoked_at FROM api_keys \
-             WHERE prefix = $1 AND revoked_at IS NULL",
-        )
+        let key: ApiKeyRow = sqlx::query_as(&format!(
+            "SELECT {KEY_COLS} FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL"
+        ))
         .bind(prefix)
         .fetch_optional(&self.read)
         .await?
@@ -144,10 +152,9 @@ impl Store {
     }
 
     pub async fn client_by_client_id(&self, client_id: &str) -> Result<ClientRow> {
-        sqlx::query_as(
-            "SELECT id, tenant_id, client_id, secret_hash, name, scopes, callback_urls, can_notify, websocket, \
-             auth_ttl, created_at FROM oauth_clients WHERE client_id = $1",
-        )
+        sqlx::query_as(&format!(
+            "SELECT {CLIENT_COLS} FROM oauth_clients WHERE client_id = $1 AND revoked_at IS NULL"
+        ))
         .bind(client_id)
         .fetch_optional(&self.read)
         .await?

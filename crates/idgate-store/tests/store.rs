@@ -13,6 +13,7 @@ fn tenant(id: &str) -> TenantRow {
         decision_policy: None,
         frame_origins: None,
         created_at: 1,
+        rate_limit: None,
     }
 }
 
@@ -83,6 +84,7 @@ async fn tenants_keys_and_isolation() {
             secret_hash: "h".into(),
             created_at: 1,
             revoked_at: None,
+            scopes: Some("sessions:read".into()),
         };
         s.insert_api_key(&key).await.unwrap();
         let (k, t) = s.api_key_by_prefix("idg_test_abc").await.unwrap();

@@ -64,7 +64,7 @@ fn origin(s: &str) -> Option<String> {
         .then(|| u.origin().ascii_serialization())
 }
 
-async fn set_setting(
+pub(crate) async fn set_setting(
     store: &Store,
     name: &str,
     setting: TenantSetting,
@@ -114,6 +114,7 @@ pub async fn create_tenant(
         decision_policy: None,
         frame_origins: None,
         created_at: now,
+        rate_limit: None,
     };
     store.insert_tenant(&row).await.map_err(|e| match e {
         StoreError::Conflict(_) => {
@@ -143,6 +144,16 @@ pub async fn create_api_key(
     now: i64,
     tenant_id: &str,
 ) -> Result<CreatedKey, ApiError> {
+    create_scoped_api_key(store, now, tenant_id, None).await
+}
+
+/// A key limited to `scopes` (space-separated, see [`super::scopes`]; `None`: every scope).
+pub async fn create_scoped_api_key(
+    store: &Store,
+    now: i64,
+    tenant_id: &str,
+    scopes: Option<String>,
+) -> Result<CreatedKey, ApiError> {
     let mut p = [0u8; 8];
     OsRng.fill_bytes(&mut p);
     let prefix = hex::encode(p);
@@ -154,6 +165,7 @@ pub async fn create_api_key(
         secret_hash: hash_secret(&secret),
         created_at: now,
         revoked_at: None,
+        scopes,
     };
     store.insert_api_key(&row).await?;
     Ok(CreatedKey {
@@ -223,6 +235,9 @@ pub async fn create_client(
         websocket: i64::from(c.websocket),
         auth_ttl: c.auth_ttl,
         created_at: now,
+        revoked_at: None,
+        old_secret_hash: None,
+        old_secret_until: None,
     };
     store.insert_client(&row).await?;
     Ok(CreatedClient {

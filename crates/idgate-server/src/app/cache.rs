@@ -15,8 +15,8 @@ pub const TTL_MS: i64 = 5_000;
 /// spraying: only credentials whose secret verified are ever inserted).
 const CAPACITY: usize = 4_096;
 
-/// API keys: prefix → (stored secret hash, tenant).
-pub type KeyCache = TtlCache<(String, Tenant)>;
+/// API keys: prefix → (stored secret hash, tenant, permission bits).
+pub type KeyCache = TtlCache<(String, Tenant, u32)>;
 /// OAuth clients: `client_id` → the client with its registration and tenant.
 pub type ClientCache = TtlCache<Arc<Client>>;
 

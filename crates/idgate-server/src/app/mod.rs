@@ -2,12 +2,14 @@
 
 pub mod admin;
 pub mod cache;
+pub mod credentials;
 pub mod documents;
 pub mod faces;
 pub mod login;
 pub mod login_runtime;
 pub mod redact;
 pub mod render;
+pub mod scopes;
 pub mod sessions;
 pub mod steps;
 pub mod tenant;

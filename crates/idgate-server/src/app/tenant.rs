@@ -17,6 +17,15 @@ pub struct Tenant {
     pub policy: Policy,
     /// Origins allowed to frame its `iframe` sessions.
     pub frame_origins: Vec<String>,
+    /// Its own rate limit for API keys and OAuth clients (`idgate tenant limits`).
+    pub rate: Option<governor::Quota>,
+}
+
+/// A tenant's stored rate limit.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct RateLimit {
+    pub requests_per_second: u32,
+    pub burst: u32,
 }
 
 impl Tenant {
@@ -26,6 +35,13 @@ impl Tenant {
         let defaults = match &row.default_settings {
             Some(s) => serde_json::from_str(s).map_err(|e| e.to_string())?,
             None => Settings::default(),
+        };
+        let rate = match &row.rate_limit {
+            Some(s) => {
+                let r: RateLimit = serde_json::from_str(s).map_err(|e| e.to_string())?;
+                crate::http::guard::quota(r.requests_per_second, r.burst)
+            }
+            None => None,
         };
         let policy = match &row.decision_policy {
             Some(s) => serde_json::from_str(s).map_err(|e| e.to_string())?,
@@ -38,6 +54,7 @@ impl Tenant {
             offset,
             defaults,
             policy,
+            rate,
             frame_origins: row
                 .frame_origins
                 .as_deref()

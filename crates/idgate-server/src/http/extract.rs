@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::error::{ApiError, Fail, Family, Qi, V1};
 use super::json_bound::{within, MAX_JSON_VALUES};
+use crate::app::scopes;
 use crate::app::tenant::Tenant;
 use crate::state::AppState;
 
@@ -33,12 +34,7 @@ impl AuthForms for Qi {
 }
 
 /// Permissions a route can require (the route table names one per route).
-pub mod perm {
-    pub const SESSIONS_READ: u32 = 1;
-    pub const SESSIONS_WRITE: u32 = 2;
-    pub const FACES_READ: u32 = 16;
-    pub const FACES_WRITE: u32 = 32;
-}
+pub use crate::app::scopes::perm;
 
 /// The caller's tenant, authenticated by API key and holding permission `P`.
 pub struct Authed<F, const P: u32>(pub Tenant, pub PhantomData<F>);
@@ -60,12 +56,16 @@ impl<F: AuthForms, const P: u32> FromRequestParts<AppState> for Authed<F, P> {
             None if F::RAW_KEY => header.trim(),
             None => "",
         };
-        let tenant = authenticate(state, key).await.map_err(Fail::new)?;
-        // API keys carry every tenant permission today; scoped keys will check `P` here.
-        let _ = P;
+        let (tenant, granted) = authenticate(state, key).await.map_err(Fail::new)?;
+        if granted & P != P {
+            return Err(Fail::new(ApiError::new(
+                Code::Forbidden,
+                format!("this API key lacks the scope {}", scopes::name(P)),
+            )));
+        }
         state
             .edge
-            .check_key(&format!("tenant:{}", tenant.id), None)
+            .check_key(&format!("tenant:{}", tenant.id), tenant.rate)
             .map_err(Fail::new)?;
         Ok(Self(tenant, PhantomData))
     }
@@ -73,7 +73,8 @@ impl<F: AuthForms, const P: u32> FromRequestParts<AppState> for Authed<F, P> {
 
 /// Looks the key up by its public prefix (through the short-lived key cache) and compares the
 /// secret's hash in constant time. An unknown prefix still pays for a hash and a comparison.
-pub async fn authenticate(state: &AppState, key: &str) -> Result<Tenant, ApiError> {
+/// Answers the tenant and the key's permission bits.
+pub async fn authenticate(state: &AppState, key: &str) -> Result<(Tenant, u32), ApiError> {
     let mut parts = key.splitn(3, '_');
     let (Some("idg"), Some(prefix), Some(secret)) = (parts.next(), parts.next(), parts.next())
     else {
@@ -81,9 +82,9 @@ pub async fn authenticate(state: &AppState, key: &str) -> Result<Tenant, ApiErro
     };
     let presented = hash_secret(secret);
     let now = state.now();
-    if let Some((stored, tenant)) = state.key_cache.get(prefix, now) {
+    if let Some((stored, tenant, granted)) = state.key_cache.get(prefix, now) {
         if ct_eq(&stored, &presented) {
-            return Ok(tenant);
+            return Ok((tenant, granted));
         }
         return Err(ApiError::unauthenticated());
     }
@@ -93,10 +94,11 @@ pub async fn authenticate(state: &AppState, key: &str) -> Result<Tenant, ApiErro
                 tracing::error!(error = %e, "tenant row unreadable");
                 ApiError::internal()
             })?;
+            let granted = scopes::mask(row.scopes.as_deref());
             state
                 .key_cache
-                .put(prefix, (row.secret_hash, tenant.clone()), now);
-            Ok(tenant)
+                .put(prefix, (row.secret_hash, tenant.clone(), granted), now);
+            Ok((tenant, granted))
         }
         Ok(_) | Err(idgate_store::StoreError::NotFound) => {
             let _ = ct_eq(&presented, &hash_secret("idgate-dummy"));

@@ -160,6 +160,9 @@ async fn attempt(st: &AppState, client: &reqwest::Client, row: &OutboxRow) -> Re
         .endpoint(&row.tenant_id, &row.endpoint_id)
         .await
         .map_err(|e| e.to_string())?;
+    if ep.enabled != 1 {
+        return Err("the endpoint was removed".into());
+    }
     let url = check_url(&ep.url, st.cfg.webhooks.allow_private)?;
     if !st.cfg.webhooks.allow_private {
         let host = url.host_str().unwrap_or_default();

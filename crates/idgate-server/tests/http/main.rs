@@ -1,6 +1,7 @@
 //! HTTP tests against a real listening server, each on SQLite and PostgreSQL with its own database.
 
 mod common;
+mod credentials;
 mod digital;
 mod documents;
 mod edges;

@@ -59,13 +59,13 @@ pub async fn authenticate_client(
     let presented = hash_secret(secret);
     let now = st.now();
     if let Some(c) = st.client_cache.get(client_id, now) {
-        if ct_eq(&c.row.secret_hash, &presented) && !secret.is_empty() {
+        if secret_matches(&c.row, &presented, now) && !secret.is_empty() {
             return rate(st, c);
         }
         return Err(invalid_client());
     }
     let row = match st.store.client_by_client_id(client_id).await {
-        Ok(row) if ct_eq(&row.secret_hash, &presented) && !secret.is_empty() => row,
+        Ok(row) if secret_matches(&row, &presented, now) && !secret.is_empty() => row,
         Ok(_) | Err(StoreError::NotFound) => {
             let _ = ct_eq(&presented, &hash_secret("idgate-dummy"));
             return Err(invalid_client());
@@ -77,11 +77,22 @@ pub async fn authenticate_client(
     rate(st, c)
 }
 
-/// Counts one request of a verified client against its rate limit.
+/// Counts one request of a verified client against its rate limit (its tenant's, if set).
 fn rate(st: &AppState, c: Arc<Client>) -> Result<Arc<Client>, ApiError> {
     st.edge
-        .check_key(&format!("client:{}", c.row.client_id), None)?;
+        .check_key(&format!("client:{}", c.row.client_id), c.tenant.rate)?;
     Ok(c)
+}
+
+/// The current secret, or the one before the last rotation until its grace period ends. Both
+/// are compared, in constant time.
+fn secret_matches(row: &ClientRow, presented: &str, now: i64) -> bool {
+    let current = ct_eq(&row.secret_hash, presented);
+    let old = match (&row.old_secret_hash, row.old_secret_until) {
+        (Some(h), Some(until)) => ct_eq(h, presented) && now < until,
+        _ => false,
+    };
+    current | old
 }
 
 pub async fn client_by_id(st: &AppState, client_id: &str) -> Result<Client, ApiError> {
