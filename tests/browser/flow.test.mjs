@@ -1,116 +1,183 @@
-// Browser test of the hosted verification flow in Debian's chromium (playwright-core, no
-// downloaded browser), with the real face and OCR models: a tenant creates a session, the person
-// opens its link, continues past the device step, picks a selfie file and the synthetic RG, and
-// the page submits each step to the step API. The tenant then sees the step_data references
-// (session_id, image_key, ocr_keys) and the decision: the synthetic RG has no portrait, so the
-// face cannot be compared and the session waits for manual analysis, with that reason.
-// Reads its images from ../shared/testdata (beside the repository).
+// Browser tests of the hosted verification flow in Debian's chromium (playwright-core, no
+// downloaded browser) with a fake camera fed a y4m that ffmpeg makes at test time from
+// ../shared/testdata, against one idgate with the real face and OCR models. Each test makes its
+// own session through the API and checks what the tenant sees afterwards (step_data, status).
+// Screenshots of every screen at 360×740 and 1280×800 go to tests/browser/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir, homedir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { startIdgate, y4m, browser, snap, watchedPage, cleanup, testdata, until } from './flow_support.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../..');
-const testdata = join(root, '../shared/testdata');
-const bin = process.env.IDGATE_BIN || join(process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/idgate-target'), 'debug/idgate');
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+let idg;
+const CPF = '529.982.247-25';
+const doc = (p) => join(testdata, 'documents', p);
 
-let idgate; let base; let apiKey; const dirs = [];
+before(async () => { idg = await startIdgate(); }, { timeout: 120_000 });
+after(() => { idg?.stop(); cleanup(); });
 
-async function api(method, path, body) {
-  const res = await fetch(base + path, {
-    method, headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: await res.json().catch(() => null) };
+async function session(id, steps, extra = {}) {
+  const r = await idg.api('POST', '/v1/verification-sessions', { id, document_number: CPF, settings: { steps, ...extra } });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  return r.json;
 }
 
-before(async () => {
-  assert.ok(existsSync(bin), `build the server first (cargo build -p idgate-server): ${bin}`);
-  assert.ok(existsSync(testdata), `\n\n*** ${testdata} is missing: the flow test needs ../shared/testdata ***\n`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'idgate-flow-')); dirs.push(dataDir);
-  const port = await new Promise((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
-  const env = { ...process.env, IDGATE_LOG: 'warn', IDGATE_MODELS_DIR: process.env.IDGATE_MODELS_DIR || join(root, 'models') };
-  delete env.DATABASE_URL;
-  idgate = spawn(bin, ['serve', '--dev', '--data', dataDir, '--listen', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  idgate.stderr.on('data', () => {});
-  base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    try {
-      const r = await (await fetch(`${base}/readyz`)).json();
-      if (r.ready && r.faces === 'ready' && r.ocr === 'ready') break;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  apiKey = readFileSync(join(dataDir, 'dev-api-key'), 'utf8').trim();
-}, { timeout: 90_000 });
-
-after(() => {
-  idgate?.kill('SIGTERM');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-test('hosted flow: device, selfie and document through the page, then the decision', { timeout: 180_000 }, async () => {
-  const created = await api('POST', '/v1/verification-sessions', {
-    id: 'browser-flow', document_number: '529.982.247-25',
-    settings: { steps: [{ step: 'device_scan' }, { step: 'face_recognition' },
-      { step: 'personal_document', document_templates: ['rg', 'cnh'] }] },
-  });
-  assert.equal(created.status, 201, JSON.stringify(created.json));
-  const dir = mkdtempSync(join(tmpdir(), 'idgate-chromium-')); dirs.push(dir);
-  const ctx = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
+test('device scan and an RG front (file) and back (rear camera) through the page; the device is flagged', { timeout: 240_000 }, async () => {
+  idg.cli('tenant', 'policy', 'sandbox', '--unverifiable', 'manual_analysis', '--risky-device', 'manual_analysis');
+  const s = await session('browser-rg', [{ step: 'device_scan' },
+    { step: 'personal_document', document_templates: ['rg', 'cnh', 'cnh_digital'], show_introduction_screen: true }]);
+  const ctx = await browser({ camera: y4m(doc('br/bid_rg_verso_1.jpg'), 'rg-back', { still: true, vf: 'scale=1280:-2,pad=1280:960:(ow-iw)/2:(oh-ih)/2' }) });
   try {
-    const page = await ctx.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(created.json.auth_session_url);
-    await page.waitForSelector('section[data-step="device_scan"]:not([hidden])');
-    assert.match(await page.textContent('#progress'), /Step 1 of 3/);
-    // the selfie before the device step is not offered
-    assert.equal(await page.isVisible('#selfie-send'), false);
-    // another tab completes the device step first: this page's click finds the flow moved on
-    // and shows the step now due
-    const other = await fetch(`${created.json.auth_session_url}/steps/device_scan`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    assert.equal(other.status, 200);
+    const { page, errors } = await watchedPage(ctx);
+    await page.goto(s.auth_session_url);
+    assert.equal(await page.getAttribute('html', 'lang'), 'pt-BR');
+    await page.waitForSelector('[data-screen=intro]');
+    assert.match(await page.textContent('h1'), /Vamos verificar sua identidade/);
+    await snap(page, 'intro');
+    await page.click('#start');
+    await page.waitForSelector('[data-screen=device_scan]');
+    assert.match(await page.textContent('#progress'), /Etapa 1 de 2/);
+    // focus moves to the new screen's heading
+    assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1');
+    await snap(page, 'device');
     await page.click('#device-continue');
-    await page.waitForSelector('section[data-step="face_recognition"]:not([hidden])');
-    assert.match(await page.textContent('#progress'), /Step 2 of 3/);
-    // sending without a file explains itself and sends nothing
-    await page.click('#selfie-send');
-    assert.match(await page.textContent('#error'), /selfie/);
-    await page.setInputFiles('#selfie', join(testdata, 'faces/obama_1.jpg'));
-    await page.click('#selfie-send');
-    await page.waitForSelector('section[data-step="personal_document"]:not([hidden])', { timeout: 60_000 });
-    assert.deepEqual(await page.$$eval('#document-template option', (os) => os.map((o) => o.value)), ['rg', 'cnh']);
-    await page.selectOption('#document-template', 'rg');
-    await page.setInputFiles('#document-front', join(testdata, 'documents/br_synthetic/rg_synth_clean.png'));
+    await page.waitForSelector('#document-template');
+    await snap(page, 'document-pick');
+    await page.check('input[value=rg]');
+    await page.click('#template-continue');
+    await page.waitForSelector('#shoot-front');
+    await snap(page, 'document-side');
+    await page.setInputFiles('#document-front', doc('br/bid_rg_frente_1.jpg'));
+    await page.waitForSelector('#preview-front');
+    await snap(page, 'document-preview');
+    // a retake goes back to the capture screen; the second pick is used
+    await page.click('#retake-front');
+    await page.setInputFiles('#document-front', doc('br/bid_rg_frente_1.jpg'));
+    await page.click('#use-front');
+    await page.click('#shoot-back');
+    await until(page, () => document.querySelector('#document-video')?.videoWidth > 0);
+    await snap(page, 'document-camera');
+    await page.click('#snap-back');
+    await page.waitForSelector('#preview-back');
+    // the browser downscaled the capture to ≤ 2000 px, JPEG
+    const dims = await page.$eval('#preview-back', (i) => [i.naturalWidth, i.naturalHeight, i.src.slice(0, 23)]);
+    assert.ok(Math.max(dims[0], dims[1]) <= 2000 && dims[0] > 0, String(dims));
+    assert.equal(dims[2], 'data:image/jpeg;base64,');
+    await page.click('#use-back');
+    await page.waitForSelector('#document-send');
+    await snap(page, 'document-send');
     await page.click('#document-send');
-    await page.waitForSelector('#done:not([hidden])', { timeout: 120_000 });
-    assert.equal(await page.getAttribute('#done', 'data-status'), 'in_manual_analysis');
+    await page.waitForSelector('#done', { timeout: 180_000 });
+    await snap(page, 'done');
     assert.deepEqual(errors, []);
   } finally {
     await ctx.close();
+    idg.cli('tenant', 'policy', 'sandbox', '--unverifiable', 'manual_analysis');
   }
-  const got = await api('GET', '/v1/verification-sessions/browser-flow');
-  assert.equal(got.status, 200);
-  const s = got.json;
-  assert.equal(s.status, 'in_manual_analysis');
-  assert.match(s.step_data.device_scan.session_id, /^[0-9a-f-]{36}$/);
-  assert.match(s.step_data.face_recognition.image_key, /^[0-9a-f-]{36}$/);
-  assert.equal(s.step_data.personal_document.document_template, 'rg');
-  assert.equal(s.step_data.personal_document.ocr_keys.length, 1);
-  assert.deepEqual(s.decision.reasons.map((r) => r.code), ['document_face_not_found']);
-  assert.equal(s.decision.evidence.cpf_matches_session, true);
-  // the read behind the key is the tenant's
-  const read = await api('GET', `/v1/documents/${s.step_data.personal_document.ocr_keys[0]}`);
-  assert.equal(read.status, 200);
-  assert.equal(read.json.fields.cpf.value, '52998224725');
+  const got = (await idg.api('GET', '/v1/verification-sessions/browser-rg')).json;
+  const d = got.step_data.device_scan;
+  assert.equal(d.signals.webdriver, true);
+  assert.ok(d.risk_signals.includes('automation'), JSON.stringify(d.risk_signals));
+  assert.match(d.fingerprint, /^[0-9a-f]{32}$/);
+  assert.equal(d.network.ip, '127.0.0.1');
+  assert.equal(d.signals.time_zone, 'America/Sao_Paulo');
+  assert.ok(d.signals.canvas_hash && d.signals.screen.width > 0);
+  assert.equal(got.step_data.personal_document.document_template, 'rg');
+  assert.equal(got.step_data.personal_document.ocr_keys.length, 2);
+  assert.ok(['approved', 'rejected', 'in_manual_analysis'].includes(got.status), got.status);
+  assert.ok(got.decision.reasons.some((r) => r.code === 'device_risky'), JSON.stringify(got.decision.reasons));
+});
+
+test('a CNH digital PDF, in English by the switch, with the success screen', { timeout: 180_000 }, async () => {
+  const s = await session('browser-cnh-digital', [{ step: 'personal_document', document_templates: ['cnh_digital'], show_introduction_screen: false }]);
+  const ctx = await browser();
+  try {
+    const { page, errors } = await watchedPage(ctx);
+    await page.goto(s.auth_session_url);
+    await page.click('a[hreflang=en]');
+    await page.waitForSelector('#document-pdf', { state: 'attached' });
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.match(await page.textContent('h1'), /The PDF of your CNH digital/);
+    // sending without a file explains itself in the catalogue's words
+    await page.click('#document-send');
+    assert.equal(await page.textContent('#error'), 'Choose or take the photo first.');
+    await page.setInputFiles('#document-pdf', doc('cnh_digital_synthetic/cnh_digital_synth_signed.pdf'));
+    assert.match(await page.textContent('#pdf-chosen'), /cnh_digital_synth_signed\.pdf/);
+    await snap(page, 'document-pdf');
+    await page.click('#document-send');
+    await page.waitForSelector('#done', { timeout: 120_000 });
+    assert.match(await page.textContent('#done h1'), /Thank you/);
+    assert.deepEqual(errors, []);
+  } finally { await ctx.close(); }
+  const got = (await idg.api('GET', '/v1/verification-sessions/browser-cnh-digital')).json;
+  assert.equal(got.step_data.personal_document.document_template, 'cnh_digital');
+  assert.equal(got.step_data.personal_document.ocr_keys.length, 1);
+  assert.notEqual(got.status, 'in_progress');
+});
+
+test('expired and closed links get their own page, in pt-BR and en', { timeout: 60_000 }, async () => {
+  const s = await session('browser-expired', [{ step: 'device_scan' }], { token_expiration_seconds: 1 });
+  // wait for the one-second token to lapse (a condition, polled; the server's clock is real)
+  let st = 0;
+  for (let i = 0; i < 50 && st !== 410; i++) {
+    st = (await fetch(s.auth_session_url)).status;
+    if (st !== 410) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(st, 410);
+  const closed = await session('browser-closed', [{ step: 'device_scan' }]);
+  assert.equal((await idg.api('POST', '/v1/verification-sessions/browser-closed/cancel', {})).status, 200);
+  const ctx = await browser({ locale: 'en-US' });
+  try {
+    const { page } = await watchedPage(ctx);
+    await page.goto(s.auth_session_url);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal(await page.textContent('h1'), 'This link has expired');
+    await snap(page, 'expired');
+    await page.goto(`${s.auth_session_url}?lang=pt-BR`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'pt-BR');
+    assert.equal(await page.textContent('h1'), 'Este link expirou');
+    await page.goto(closed.auth_session_url);
+    assert.equal(await page.textContent('h1'), 'This verification is closed');
+    await snap(page, 'closed');
+  } finally { await ctx.close(); }
+});
+
+test('camera denied and no camera: their screens; no camera offers the link as a QR code', { timeout: 60_000 }, async () => {
+  const s = await session('browser-nocam', [{ step: 'face_recognition' }]);
+  for (const [camera, screenName] of [['denied', 'camera_denied'], ['none', 'no_camera']]) {
+    const ctx = await browser({ camera });
+    try {
+      const { page, errors } = await watchedPage(ctx);
+      await page.goto(s.auth_session_url);
+      await page.waitForSelector('[data-screen=face_recognition]');
+      await snap(page, 'selfie-intro');
+      await page.click('#selfie-start');
+      await page.waitForSelector(`[data-screen=${screenName}]`);
+      if (screenName === 'no_camera') {
+        await until(page, () => document.querySelector('img.qr')?.naturalWidth > 0);
+        const qr = await fetch(`${s.auth_session_url}/qr.svg`);
+        assert.equal(qr.headers.get('content-type'), 'image/svg+xml');
+      } else {
+        assert.ok(await page.isVisible('#retry'));
+      }
+      await snap(page, screenName);
+      assert.deepEqual(errors, []);
+    } finally { await ctx.close(); }
+  }
+});
+
+test('a lost connection shows the network screen; retry goes on', { timeout: 60_000 }, async () => {
+  const s = await session('browser-network', [{ step: 'device_scan' }], {});
+  const ctx = await browser();
+  try {
+    const { page } = await watchedPage(ctx);
+    await page.route('**/steps/device_scan', (r) => r.abort('internetdisconnected'));
+    await page.goto(s.auth_session_url);
+    await page.click('#device-continue');
+    await page.waitForSelector('[data-screen=network]');
+    await snap(page, 'network');
+    await page.unroute('**/steps/device_scan');
+    await page.click('#retry');
+    await page.waitForSelector('#done');
+    assert.equal(await page.getAttribute('#done', 'data-status'), 'approved');
+  } finally { await ctx.close(); }
 });

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `tenant create|policy|frame-origins|limits`, `api-key
+//! The command line: `serve`, `migrate`, `tenant create|policy|frame-origins|limits|redirect-url`, `api-key
 //! create|list|revoke`, `client create|list|revoke|rotate-secret`, `webhook add|replay|list|remove|
 //! rotate-secret`, `config check` (the credential commands in [`crate::cli_credentials`]). Commands that create things print one JSON object on
 //! stdout and nothing else; diagnostics go to stderr.
@@ -103,6 +103,13 @@ enum TenantCmd {
         /// `others`) does to a session: `manual_analysis` (default) or `reject`.
         #[arg(long, value_parser = ["manual_analysis", "reject"])]
         unverifiable: String,
+        /// What a device the device scan found risky does to an otherwise approved session:
+        /// `ignore` (default; the signals stay in `step_data`) or `manual_analysis`.
+        #[arg(long, default_value = "ignore", value_parser = ["ignore", "manual_analysis"])]
+        risky_device: String,
+        /// More distinct CPFs than this on one device in 24 h is a risk signal.
+        #[arg(long, default_value_t = idgate_core::session::decision::DEFAULT_MAX_CPFS_PER_DEVICE)]
+        max_cpfs_per_device: u32,
     },
     /// Set the origins allowed to frame the tenant's `open_mode: iframe` sessions (none given:
     /// no other site may).
@@ -120,6 +127,9 @@ enum TenantCmd {
         #[arg(long)]
         burst: u32,
     },
+    /// Set where the page of a finished `open_mode: link` session sends the person (with
+    /// `session_id` and `status` added to the query); none given: it stays on its last screen.
+    RedirectUrl { name: String, url: Option<String> },
 }
 
 use crate::cli_credentials::{ClientManage, KeyCmd, WebhookManage};
@@ -250,6 +260,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             )
         }
         Cmd::Tenant {
+            cmd: TenantCmd::RedirectUrl { name, url },
+        } => {
+            let store = crate::server::open_store(&cfg).await?;
+            print(
+                &admin::set_redirect_url(&store, &name, url.as_deref())
+                    .await
+                    .map_err(|e| e.message)?,
+            )
+        }
+        Cmd::Tenant {
             cmd: TenantCmd::FrameOrigins { name, origins },
         } => {
             let store = crate::server::open_store(&cfg).await?;
@@ -260,12 +280,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             )
         }
         Cmd::Tenant {
-            cmd: TenantCmd::Policy { name, unverifiable },
+            cmd:
+                TenantCmd::Policy {
+                    name,
+                    unverifiable,
+                    risky_device,
+                    max_cpfs_per_device,
+                },
         } => {
             let store = crate::server::open_store(&cfg).await?;
-            let policy: Policy =
-                serde_json::from_value(serde_json::json!({ "unverifiable": unverifiable }))
-                    .map_err(|e| e.to_string())?;
+            let policy: Policy = serde_json::from_value(serde_json::json!({
+                "unverifiable": unverifiable,
+                "risky_device": risky_device,
+                "max_cpfs_per_device": max_cpfs_per_device,
+            }))
+            .map_err(|e| e.to_string())?;
             print(
                 &admin::set_decision_policy(&store, &name, policy)
                     .await

@@ -6,6 +6,7 @@ mod authenticators;
 mod batch;
 mod credentials;
 mod db;
+mod devices;
 pub mod dialect;
 mod documents;
 mod error;
@@ -27,6 +28,7 @@ pub use tenants::TenantSetting;
 pub mod testing;
 
 pub use db::{Backend, Store};
+pub use devices::NewDeviceUse;
 pub use documents::{DocumentRow, FaceMatchRow};
 pub use error::StoreError;
 pub use face_rows::*;

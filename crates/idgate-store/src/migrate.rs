@@ -30,6 +30,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "credentials",
         include_str!("../migrations/0008_credentials.sql"),
     ),
+    (
+        10,
+        "flow_devices",
+        include_str!("../migrations/0010_flow_devices.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {

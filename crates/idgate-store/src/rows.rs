@@ -11,6 +11,8 @@ pub struct TenantRow {
     pub decision_policy: Option<String>,
     /// Space-separated origins allowed to frame its `iframe` sessions; `None`: none.
     pub frame_origins: Option<String>,
+    /// Where a `link` session's page sends the person when done; `None`: nowhere.
+    pub redirect_url: Option<String>,
     pub created_at: i64,
     /// JSON `{"requests_per_second", "burst"}`; `None`: the server default.
     pub rate_limit: Option<String>,

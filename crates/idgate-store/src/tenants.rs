@@ -5,7 +5,7 @@ use crate::error::{Result, StoreError};
 use crate::rows::{ApiKeyRow, ClientRow, EndpointRow, TenantRow};
 
 const TENANT_COLS: &str =
-    "id, name, mode, time_zone, default_settings, decision_policy, frame_origins, created_at, rate_limit";
+    "id, name, mode, time_zone, default_settings, decision_policy, frame_origins, created_at, rate_limit, redirect_url";
 pub(crate) const KEY_COLS: &str =
     "id, tenant_id, prefix, secret_hash, created_at, revoked_at, scopes";
 pub(crate) const CLIENT_COLS: &str =
@@ -18,13 +18,14 @@ pub enum TenantSetting {
     DecisionPolicy,
     FrameOrigins,
     RateLimit,
+    RedirectUrl,
 }
 
 impl Store {
     pub async fn insert_tenant(&self, t: &TenantRow) -> Result<()> {
         sqlx::query(
             "INSERT INTO tenants (id, name, mode, time_zone, default_settings, decision_policy, frame_origins, \
-             created_at, rate_limit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             created_at, rate_limit, redirect_url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&t.id)
         .bind(&t.name)
@@ -35,6 +36,7 @@ impl Store {
         .bind(&t.frame_origins)
         .bind(t.created_at)
         .bind(&t.rate_limit)
+        .bind(&t.redirect_url)
         .execute(&self.write)
         .await
         .map_err(StoreError::from)
@@ -80,6 +82,7 @@ impl Store {
             }
             TenantSetting::FrameOrigins => "UPDATE tenants SET frame_origins = $1 WHERE id = $2",
             TenantSetting::RateLimit => "UPDATE tenants SET rate_limit = $1 WHERE id = $2",
+            TenantSetting::RedirectUrl => "UPDATE tenants SET redirect_url = $1 WHERE id = $2",
         };
         let n = sqlx::query(sql)
             .bind(value)

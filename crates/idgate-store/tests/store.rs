@@ -12,6 +12,7 @@ fn tenant(id: &str) -> TenantRow {
         default_settings: None,
         decision_policy: None,
         frame_origins: None,
+        redirect_url: None,
         created_at: 1,
         rate_limit: None,
     }
@@ -476,6 +477,71 @@ async fn group_commit_logins_concurrently() {
             assert!(s.login_events("a", lost).await.unwrap().is_empty());
             assert!(s.login_jobs_of(lost).await.unwrap().is_empty());
         }
+        s.close().await;
+    }
+}
+
+#[tokio::test]
+async fn device_uses_count_distinct_cpfs_per_tenant_and_window() {
+    for b in BACKENDS {
+        let s = fresh(b).await;
+        s.insert_tenant(&tenant("a")).await.unwrap();
+        s.insert_tenant(&tenant("b")).await.unwrap();
+        let u = |t: &str, fp: &str, cpf: &str, sess: &str, at: i64| NewDeviceUse {
+            tenant_id: t.into(),
+            fingerprint: fp.into(),
+            cpf_hash: cpf.into(),
+            session_id: sess.into(),
+            created_at: at,
+        };
+        assert_eq!(
+            s.record_device_use(&u("a", "fp", "c1", "s1", 10), 0)
+                .await
+                .unwrap(),
+            1
+        );
+        // the same CPF again is not another person
+        assert_eq!(
+            s.record_device_use(&u("a", "fp", "c1", "s2", 20), 0)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            s.record_device_use(&u("a", "fp", "c2", "s3", 30), 0)
+                .await
+                .unwrap(),
+            2
+        );
+        // another tenant's uses of the same fingerprint do not count
+        assert_eq!(
+            s.record_device_use(&u("b", "fp", "c3", "s4", 40), 0)
+                .await
+                .unwrap(),
+            1
+        );
+        // nor do uses before the window, nor another fingerprint
+        assert_eq!(
+            s.record_device_use(&u("a", "fp", "c4", "s5", 50), 25)
+                .await
+                .unwrap(),
+            2,
+            "{b:?}"
+        );
+        assert_eq!(
+            s.record_device_use(&u("a", "fp2", "c5", "s6", 60), 0)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(s.delete_device_uses("a", "s3").await.unwrap(), 1);
+        assert_eq!(
+            s.record_device_use(&u("a", "fp", "c1", "s7", 70), 0)
+                .await
+                .unwrap(),
+            2,
+            "{b:?}"
+        );
         s.close().await;
     }
 }

@@ -9,6 +9,9 @@
 //!   that has one, no CPF on the document, no face on the document, a template stored without
 //!   validation, a digital document unsigned or signed by no trusted root) sends the session to manual analysis, unless [`Policy::unverifiable`] says to
 //!   reject. The RG and the CTPS carry no expiry date: theirs is never missing;
+//! - a device the device scan found risky (automation, time zone against language, one device
+//!   for many CPFs) sends an otherwise approved session to manual analysis when
+//!   [`Policy::risky_device`] says so (never rejects on its own);
 //! - otherwise the session is approved.
 
 use serde::{Deserialize, Serialize};
@@ -33,10 +36,11 @@ pub enum ReasonCode {
     FaceMismatch,
     DocumentFaceNotFound,
     FaceMatchFailed,
+    DeviceRisky,
 }
 
 impl ReasonCode {
-    pub const ALL: [ReasonCode; 13] = [
+    pub const ALL: [ReasonCode; 14] = [
         Self::DocumentNotValidated,
         Self::DocumentCheckDigitsInvalid,
         Self::DocumentCheckDigitsUnread,
@@ -50,6 +54,7 @@ impl ReasonCode {
         Self::FaceMismatch,
         Self::DocumentFaceNotFound,
         Self::FaceMatchFailed,
+        Self::DeviceRisky,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -67,6 +72,7 @@ impl ReasonCode {
             Self::FaceMismatch => "face_mismatch",
             Self::DocumentFaceNotFound => "document_face_not_found",
             Self::FaceMatchFailed => "face_match_failed",
+            Self::DeviceRisky => "device_risky",
         }
     }
 }
@@ -141,6 +147,8 @@ pub struct Evidence {
     pub documents: Vec<DocumentEvidence>,
     /// `None` when the session had no face step or no document step.
     pub face: Option<FaceEvidence>,
+    /// The risk signals the device scan raised (empty: none, or no device scan).
+    pub device_risks: Vec<String>,
 }
 
 /// What to do when a check cannot be made.
@@ -152,10 +160,42 @@ pub enum Unverifiable {
     Reject,
 }
 
-/// A tenant's decision policy.
+/// What to do with a device the device scan found risky.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskyDevice {
+    /// Recorded in `step_data.device_scan`, not part of the decision.
+    #[default]
+    Ignore,
+    ManualAnalysis,
+}
+
+/// Distinct CPFs one device may verify within 24 h before it counts as risky (default).
+pub const DEFAULT_MAX_CPFS_PER_DEVICE: u32 = 3;
+
+fn default_max_cpfs() -> u32 {
+    DEFAULT_MAX_CPFS_PER_DEVICE
+}
+
+/// A tenant's decision policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     pub unverifiable: Unverifiable,
+    #[serde(default)]
+    pub risky_device: RiskyDevice,
+    /// More distinct CPFs than this on one device fingerprint in 24 h is a risk signal.
+    #[serde(default = "default_max_cpfs")]
+    pub max_cpfs_per_device: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            unverifiable: Unverifiable::default(),
+            risky_device: RiskyDevice::default(),
+            max_cpfs_per_device: DEFAULT_MAX_CPFS_PER_DEVICE,
+        }
+    }
 }
 
 /// Whether a reason rejects or asks for a person to look.
@@ -328,13 +368,23 @@ pub fn decide(policy: &Policy, e: &Evidence) -> Decision {
     }
     let rejects = reasons.iter().any(|r| r.severity == Severity::Reject);
     let reviews = reasons.iter().any(|r| r.severity == Severity::Review);
-    let status = if rejects || (reviews && policy.unverifiable == Unverifiable::Reject) {
+    let mut status = if rejects || (reviews && policy.unverifiable == Unverifiable::Reject) {
         Status::Rejected
     } else if reviews {
         Status::InManualAnalysis
     } else {
         Status::Approved
     };
+    if !e.device_risks.is_empty() && policy.risky_device == RiskyDevice::ManualAnalysis {
+        reasons.push(Reason {
+            code: ReasonCode::DeviceRisky,
+            severity: Severity::Review,
+            message: format!("the device scan raised: {}", e.device_risks.join(", ")),
+        });
+        if status == Status::Approved {
+            status = Status::InManualAnalysis;
+        }
+    }
     Decision { status, reasons }
 }
 
@@ -376,7 +426,37 @@ mod tests {
             session_cpf: CPF.into(),
             documents: vec![doc],
             face,
+            device_risks: vec![],
         }
+    }
+
+    #[test]
+    fn a_risky_device_goes_to_manual_analysis_only_when_the_policy_says_so() {
+        let risky = Evidence {
+            device_risks: vec!["automation".into()],
+            ..evidence(good_doc(), matched())
+        };
+        let d = decide(&Policy::default(), &risky);
+        assert_eq!((d.status, codes(&d)), (Status::Approved, vec![]));
+        let manual = Policy {
+            risky_device: RiskyDevice::ManualAnalysis,
+            ..Policy::default()
+        };
+        let d = decide(&manual, &risky);
+        assert_eq!(
+            (d.status, codes(&d)),
+            (Status::InManualAnalysis, vec!["device_risky"])
+        );
+        assert!(d.reasons[0].message.contains("automation"));
+        // never rejects on its own, even under a rejecting policy
+        let strict = Policy {
+            unverifiable: Unverifiable::Reject,
+            ..manual
+        };
+        assert_eq!(decide(&strict, &risky).status, Status::InManualAnalysis);
+        // a device without risks changes nothing
+        let d = decide(&manual, &evidence(good_doc(), matched()));
+        assert_eq!(d.status, Status::Approved);
     }
 
     /// The decision's codes, each checked to be one of [`REASON_CODES`].

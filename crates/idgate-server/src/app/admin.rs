@@ -54,6 +54,37 @@ pub async fn set_frame_origins(
     Ok(out)
 }
 
+/// Sets where the page of a finished `link` session of the tenant named `name` sends the person
+/// (`None`: it shows its last screen and stays). `https://` (`http://` only for localhost).
+pub async fn set_redirect_url(
+    store: &Store,
+    name: &str,
+    url: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let checked = match url {
+        None => None,
+        Some(s) => {
+            let u = url::Url::parse(s).ok().filter(|u| {
+                let local = matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+                (u.scheme() == "https" || (u.scheme() == "http" && local))
+                    && u.username().is_empty()
+                    && u.fragment().is_none()
+            });
+            let Some(u) = u else {
+                return Err(ApiError::new(
+                    Code::InvalidRequest,
+                    format!(
+                        "{s}: a redirect URL is https:// (http:// only for localhost), no fragment"
+                    ),
+                ));
+            };
+            Some(u.to_string())
+        }
+    };
+    set_setting(store, name, TenantSetting::RedirectUrl, checked.as_deref()).await?;
+    Ok(checked)
+}
+
 /// `scheme://host[:port]` of a URL that is only an origin.
 fn origin(s: &str) -> Option<String> {
     let u = url::Url::parse(s).ok()?;
@@ -113,6 +144,7 @@ pub async fn create_tenant(
         default_settings: None,
         decision_policy: None,
         frame_origins: None,
+        redirect_url: None,
         created_at: now,
         rate_limit: None,
     };

@@ -145,11 +145,18 @@ pub async fn renew_token(st: &AppState, t: &Tenant, id: &str) -> Result<SessionV
     save(st, t, &v, row, &[(EventType::TokenRenewed, None, None)]).await
 }
 
+/// What the hosted page of an open session needs from its tenant.
+pub struct PageCtx {
+    /// The origins that may frame it (an `iframe` session: the tenant's `frame_origins`; a
+    /// `link` session: none).
+    pub framers: Vec<String>,
+    /// A `link` session: where to send the person when done (the tenant's `redirect_url`).
+    pub redirect_url: Option<String>,
+}
+
 /// Result of opening the hosted page.
 pub enum Entry {
-    /// The session, and the origins that may frame it (an `iframe` session: the tenant's
-    /// `frame_origins`; a `link` session: none).
-    Open(Box<SessionView>, Vec<String>),
+    Open(Box<SessionView>, PageCtx),
     Expired,
     Closed(Status),
     NotFound,
@@ -189,16 +196,22 @@ pub async fn open_entry(st: &AppState, hash: &str, token: &str) -> Result<Entry,
     if v.status == Status::Expired || v.row.token_expires_at <= st.now() {
         return Ok(Entry::Expired);
     }
-    let framers = match v.settings.open_mode {
-        OpenMode::Iframe => t.frame_origins.clone(),
-        OpenMode::Link => Vec::new(),
+    let ctx = match v.settings.open_mode {
+        OpenMode::Iframe => PageCtx {
+            framers: t.frame_origins.clone(),
+            redirect_url: None,
+        },
+        OpenMode::Link => PageCtx {
+            framers: Vec::new(),
+            redirect_url: t.redirect_url.clone(),
+        },
     };
     match v.status {
         Status::Pending => Ok(Entry::Open(
             Box::new(transition(st, &t, v, Status::InProgress).await?),
-            framers,
+            ctx,
         )),
-        Status::InProgress => Ok(Entry::Open(Box::new(v), framers)),
+        Status::InProgress => Ok(Entry::Open(Box::new(v), ctx)),
         other => Ok(Entry::Closed(other)),
     }
 }

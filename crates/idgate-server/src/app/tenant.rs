@@ -19,6 +19,8 @@ pub struct Tenant {
     pub frame_origins: Vec<String>,
     /// Its own rate limit for API keys and OAuth clients (`idgate tenant limits`).
     pub rate: Option<governor::Quota>,
+    /// Where a finished `link` session's page sends the person (with the session id).
+    pub redirect_url: Option<String>,
 }
 
 /// A tenant's stored rate limit.
@@ -60,6 +62,7 @@ impl Tenant {
                 .as_deref()
                 .map(|s| s.split_whitespace().map(str::to_owned).collect())
                 .unwrap_or_default(),
+            redirect_url: row.redirect_url,
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod extract;
 mod faces;
 mod flow;
 pub mod guard;
+mod i18n;
 mod json_bound;
 pub mod listen;
 mod login_ws;

@@ -1,124 +1,155 @@
-//! Hosted pages: the session entry point `/s/{hash}/t/{token}` with one section per step (its
-//! script, `web/flow/app.js`, submits them to the step API). A wrong hash or token gets the
-//! same 404 page, so the page reveals nothing about which sessions exist.
+//! Hosted pages: the session entry point `/s/{hash}/t/{token}` (a shell the flow script fills
+//! with one screen at a time), its assets under `/flow/`, and the server-rendered expired /
+//! closed / not-found pages, all in the person's language ([`super::i18n`]). A wrong hash or
+//! token gets the same 404 page, so the page reveals nothing about which sessions exist.
 
-use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use serde_json::{json, Value};
 
-use idgate_core::session::{DocumentTemplate, Step, StepConfig};
+use idgate_core::session::{OpenMode, Step};
 
+use super::i18n::{negotiate, Lang};
 use crate::app::render::SessionView;
-use crate::app::sessions::{self, Entry};
+use crate::app::sessions::{self, Entry, PageCtx};
 use crate::app::steps::flow_json;
 use crate::state::AppState;
 
-const FLOW_JS: &str = include_str!("../../../../web/flow/app.js");
+/// The flow page's assets, embedded in the binary: `(file name, content)`.
+pub const FLOW_ASSETS: &[(&str, &str)] = &[
+    ("app.js", include_str!("../../../../web/flow/app.js")),
+    ("ui.js", include_str!("../../../../web/flow/ui.js")),
+    ("device.js", include_str!("../../../../web/flow/device.js")),
+    ("selfie.js", include_str!("../../../../web/flow/selfie.js")),
+    (
+        "document.js",
+        include_str!("../../../../web/flow/document.js"),
+    ),
+    ("app.css", include_str!("../../../../web/flow/app.css")),
+];
 
 pub async fn open_session(
     State(st): State<AppState>,
     Path((hash, token)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> Response {
+    let lang = page_lang(query.as_deref(), &headers);
     match sessions::open_entry(&st, &hash, &token).await {
-        Ok(Entry::Open(v, framers)) => page_framed(
+        Ok(Entry::Open(v, ctx)) => page_framed(
             StatusCode::OK,
-            "Identity verification",
-            &flow_page(&v),
-            &framers,
+            lang,
+            &flow_page(&v, lang, &ctx),
+            &ctx.framers,
         ),
-        Ok(Entry::Expired) => page(
-            StatusCode::GONE,
-            "Link expired",
-            "<h1>This link has expired</h1><p>Ask the company that sent it for a new link.</p>",
-        ),
-        Ok(Entry::Closed(s)) => page(
-            StatusCode::GONE,
-            "Session closed",
-            &format!("<h1>This verification is closed</h1><p data-status=\"{}\">Nothing more is needed here.</p>", s.as_str()),
-        ),
-        Ok(Entry::NotFound) => not_found_page(),
+        Ok(Entry::Expired) => message_page(StatusCode::GONE, lang, "expired", "expired"),
+        Ok(Entry::Closed(s)) => message_page(StatusCode::GONE, lang, "closed", s.as_str()),
+        Ok(Entry::NotFound) => not_found_page(lang),
         Err(e) => {
             tracing::error!(code = e.code.as_str(), "entry page failed");
-            page(StatusCode::INTERNAL_SERVER_ERROR, "Error", "<h1>Something went wrong</h1><p>Please try again.</p>")
+            message_page(StatusCode::INTERNAL_SERVER_ERROR, lang, "network", "error")
         }
     }
 }
 
-/// `GET /flow/app.js`: the hosted flow's script.
-pub async fn flow_js() -> Response {
+/// The language of a page request (`?lang=`, `Accept-Language`, pt-BR).
+pub fn page_lang(query: Option<&str>, headers: &HeaderMap) -> Lang {
+    let q = query.and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| v.into_owned())
+    });
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    negotiate(q.as_deref(), accept)
+}
+
+/// `GET /flow/{file}`: the flow page's scripts and style sheet.
+pub async fn flow_asset(Path(file): Path<String>) -> Response {
+    let Some((_, body)) = FLOW_ASSETS.iter().find(|(n, _)| *n == file) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let ctype = if file.ends_with(".css") {
+        "text/css; charset=utf-8"
+    } else {
+        "text/javascript; charset=utf-8"
+    };
     (
         [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CONTENT_TYPE, ctype),
             (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
-        FLOW_JS,
+        *body,
     )
         .into_response()
 }
 
-/// The flow page: the state as data, then a section per step (the script shows the current one).
-fn flow_page(v: &SessionView) -> String {
-    let state = escape(&flow_json(v).to_string());
-    let mut html = format!(
-        "<h1>Identity verification</h1>\
-         <main id=\"flow\" data-state=\"{state}\"><p id=\"progress\"></p>"
+/// What the page script starts from: where the flow stands, the screens the session asks for,
+/// and (an `iframe` session) the origins its events may be posted to.
+fn page_state(v: &SessionView, ctx: &PageCtx) -> Value {
+    let mut s = flow_json(v);
+    let doc = v.settings.document_step();
+    let any_intro = v
+        .settings
+        .steps
+        .iter()
+        .any(|c| c.show_introduction_screen == Some(true));
+    let templates: Vec<&str> = doc
+        .and_then(|c| c.document_templates.as_deref())
+        .unwrap_or(&[])
+        .iter()
+        .map(|t| t.as_str())
+        .collect();
+    let o = s.as_object_mut().expect("flow_json is an object");
+    o.insert("session_id".into(), json!(v.row.id));
+    o.insert(
+        "show_introduction_screen".into(),
+        json!(
+            any_intro && v.row.step.as_deref() == v.settings.steps.first().map(|c| c.step.as_str())
+        ),
     );
-    for c in &v.settings.steps {
-        html.push_str(&section(c));
-    }
-    html.push_str(
-        "<p id=\"error\" role=\"alert\"></p>\
-         <section id=\"done\" hidden><h2>Thank you</h2><p>Your verification was sent. You can close this page.</p></section>\
-         </main><script src=\"/flow/app.js\" defer></script>",
+    o.insert(
+        "show_success_screen".into(),
+        json!(doc.and_then(|c| c.show_success_screen).unwrap_or(true)),
     );
-    html
+    o.insert("document_templates".into(), json!(templates));
+    let iframe = v.settings.open_mode == OpenMode::Iframe;
+    o.insert(
+        "open_mode".into(),
+        json!(if iframe { "iframe" } else { "link" }),
+    );
+    o.insert("frame_origins".into(), json!(ctx.framers));
+    o.insert("redirect_url".into(), json!(ctx.redirect_url));
+    s
 }
 
-fn section(c: &StepConfig) -> String {
-    let name = c.step.as_str();
-    let inner = match c.step {
-        Step::DeviceScan => "<h2>Your device</h2><p>We check the device you are using.</p>\
-             <button id=\"device-continue\" type=\"button\">Continue</button>"
-            .to_owned(),
-        Step::FaceRecognition => "<h2>Selfie</h2><p>Take a photo of your face, alone, facing the camera, in good light.</p>\
-             <input id=\"selfie\" type=\"file\" accept=\"image/jpeg,image/png,image/webp\" capture=\"user\">\
-             <button id=\"selfie-send\" type=\"button\">Send selfie</button>"
-            .to_owned(),
-        Step::PersonalDocument => {
-            let options: String = c
-                .document_templates
-                .iter()
-                .flatten()
-                .map(|t| format!("<option value=\"{}\">{}</option>", t.as_str(), label(*t)))
-                .collect();
-            let intro = if c.show_introduction_screen.unwrap_or(true) {
-                "<p>Photograph your document on a flat surface: the front, then the back. A CNH digital is its PDF.</p>"
-            } else {
-                ""
-            };
-            format!(
-                "<h2>Your document</h2>{intro}\
-                 <label>Document <select id=\"document-template\">{options}</select></label>\
-                 <label>Front (or PDF) <input id=\"document-front\" type=\"file\" accept=\"image/jpeg,image/png,image/webp,application/pdf\" capture=\"environment\"></label>\
-                 <label>Back <input id=\"document-back\" type=\"file\" accept=\"image/jpeg,image/png,image/webp\" capture=\"environment\"></label>\
-                 <button id=\"document-send\" type=\"button\">Send document</button>"
-            )
-        }
-    };
-    format!("<section data-step=\"{name}\" hidden>{inner}</section>")
+/// The flow page: a header with the language switch, the state and the catalogue as data, and
+/// an empty `<main>` the script fills.
+fn flow_page(v: &SessionView, lang: Lang, ctx: &PageCtx) -> String {
+    let state = escape(&page_state(v, ctx).to_string());
+    let msgs = lang.catalogue_json().replace("</", "<\\/");
+    let has_camera_step = v.settings.steps.iter().any(|c| c.step != Step::DeviceScan);
+    format!(
+        "<main id=\"flow\" tabindex=\"-1\" data-state=\"{state}\" data-camera=\"{has_camera_step}\">\
+         <noscript><p>{noscript}</p></noscript></main>\
+         <script type=\"application/json\" id=\"msgs\">{msgs}</script>\
+         <script type=\"module\" src=\"/flow/app.js\"></script>",
+        noscript = lang.msg("unsupported.body"),
+    )
 }
 
-fn label(t: DocumentTemplate) -> &'static str {
-    match t {
-        DocumentTemplate::Rg => "RG (identity card)",
-        DocumentTemplate::Cnh => "CNH (driver's licence)",
-        DocumentTemplate::CnhDigital => "CNH digital (PDF)",
-        DocumentTemplate::Passport => "Passport",
-        DocumentTemplate::Rne => "RNE",
-        DocumentTemplate::Crnm => "CRNM",
-        DocumentTemplate::Ctps => "CTPS (work card)",
-        DocumentTemplate::Others => "Other document",
-    }
+fn message_page(status: StatusCode, lang: Lang, key: &str, data: &str) -> Response {
+    let body = format!(
+        "<main id=\"flow\" data-screen=\"{key}\" data-status=\"{data}\"><section class=\"screen msg\">\
+         <div class=\"icon icon-{key}\" aria-hidden=\"true\"></div>\
+         <h1>{}</h1><p>{}</p></section></main>",
+        lang.msg(&format!("{key}.title")),
+        lang.msg(&format!("{key}.body")),
+    );
+    page_framed(status, lang, &body, &[])
 }
 
 /// HTML attribute escaping.
@@ -130,33 +161,45 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-pub fn not_found_page() -> Response {
-    page(
-        StatusCode::NOT_FOUND,
-        "Not found",
-        "<h1>Page not found</h1><p>Check the link you were sent.</p>",
-    )
+pub fn not_found_page(lang: Lang) -> Response {
+    message_page(StatusCode::NOT_FOUND, lang, "notfound", "not_found")
 }
 
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    page_framed(status, title, body, &[])
-}
-
-/// A page that only `framers` (and the page's own origin) may show in a frame.
-fn page_framed(status: StatusCode, title: &str, body: &str, framers: &[String]) -> Response {
+/// A page in `lang` that only `framers` (and the page's own origin) may show in a frame.
+fn page_framed(status: StatusCode, lang: Lang, body: &str, framers: &[String]) -> Response {
     let ancestors = std::iter::once("'self'")
         .chain(framers.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join(" ");
     let csp = format!(
-        "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data: blob:; \
-         base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+         media-src 'self' blob: mediastream:; base-uri 'none'; form-action 'none'; \
+         frame-ancestors {ancestors}"
     );
+    let switch: String = Lang::ALL
+        .iter()
+        .map(|l| {
+            let current = if *l == lang {
+                " aria-current=\"true\""
+            } else {
+                ""
+            };
+            format!(
+                "<a href=\"?lang={tag}\" lang=\"{tag}\" hreflang=\"{tag}\"{current}>{name}</a>",
+                tag = l.tag(),
+                name = l.name()
+            )
+        })
+        .collect();
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}} label{{display:block;margin:.6rem 0}} #error{{color:#a00}}</style>\
-         </head><body>{body}</body></html>"
+        "<!doctype html><html lang=\"{tag}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/flow/app.css\"></head><body>\
+         <header class=\"bar\"><span class=\"brand\">{title}</span>\
+         <nav class=\"lang\" aria-label=\"{lang_label}\">{switch}</nav></header>{body}</body></html>",
+        tag = lang.tag(),
+        title = lang.msg("page.title"),
+        lang_label = lang.msg("lang.label"),
     );
     (
         status,
@@ -164,7 +207,13 @@ fn page_framed(status: StatusCode, title: &str, body: &str, framers: &[String]) 
             (header::CACHE_CONTROL, "no-store"),
             (header::REFERRER_POLICY, "no-referrer"),
         ],
-        [(header::CONTENT_SECURITY_POLICY, csp)],
+        [
+            (header::CONTENT_SECURITY_POLICY, csp),
+            (
+                header::HeaderName::from_static("permissions-policy"),
+                "camera=(self)".to_owned(),
+            ),
+        ],
         Html(html),
     )
         .into_response()

@@ -91,7 +91,9 @@ pub const TABLE: &[RouteDoc] = &[
     ),
     r("GET", "/s/{hash}/t/{token}", Public),
     r("POST", "/s/{hash}/t/{token}/steps/{step}", Token),
-    r("GET", "/flow/app.js", Public),
+    r("GET", "/s/{hash}/t/{token}/state", Token),
+    r("GET", "/s/{hash}/t/{token}/qr.svg", Token),
+    r("GET", "/flow/{file}", Public),
     r("POST", "/oauth/start", Client),
     r("POST", "/oauth/notify", Client),
     r("GET", "/oauth/token", Token),
@@ -216,7 +218,9 @@ pub fn routes() -> Router<AppState> {
             post(super::documents::v1_face_match),
         )
         .route("/s/{hash}/t/{token}", get(pages::open_session))
-        .route("/flow/app.js", get(pages::flow_js))
+        .route("/flow/{file}", get(pages::flow_asset))
+        .route("/s/{hash}/t/{token}/state", get(super::flow::get_state))
+        .route("/s/{hash}/t/{token}/qr.svg", get(super::flow::get_qr))
         .route(
             "/s/{hash}/t/{token}/steps/{step}",
             post(super::flow::submit_step),

@@ -46,6 +46,7 @@ pub(super) async fn finish(
         session_cpf: v.row.document_number.clone(),
         documents,
         face,
+        device_risks: super::device::risks(&data),
     };
     let policy = t.policy;
     let d = decision::decide(&policy, &evidence);

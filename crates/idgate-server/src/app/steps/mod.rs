@@ -1,7 +1,7 @@
 //! The hosted flow's step submissions (`POST /s/{hash}/t/{token}/steps/{step}`), authenticated by
 //! the session's URL token: each step runs its capture (a selfie through the faces engine, the
 //! document sides through the document reader), records its references in `step_data` (the
-//! vendor's shape: `device_scan.{session_id}`, `face_recognition.{image_key}`,
+//! vendor's shape: `device_scan.{session_id}` plus the device fingerprint and risk signals, `face_recognition.{image_key}`,
 //! `personal_document.{document_template, ocr_keys}`, each with `event_date`) and moves the
 //! session to its next step. After the last step the session goes to `processing` and the
 //! decision policy ([`decide`]) makes it `approved`, `rejected` or `in_manual_analysis`.
@@ -9,6 +9,9 @@
 //! conflict, and two concurrent submissions cannot both win (the update expects the step read).
 
 mod decide;
+mod device;
+
+pub use device::ClientInfo;
 
 use idgate_core::session::{DocumentTemplate, EventType, Status, Step, StepRefusal};
 use idgate_core::{Code, FieldError};
@@ -116,13 +119,14 @@ pub async fn submit(
     token: &str,
     step: &str,
     body: &Value,
+    client: &ClientInfo,
 ) -> Result<SessionView, ApiError> {
     let (t, mut v, step, next) = checked(st, hash, token, step).await?;
     if v.status == Status::Pending {
         v = sessions::transition(st, &t, v, Status::InProgress).await?;
     }
     let mut data = match step {
-        Step::DeviceScan => device_scan(body)?,
+        Step::DeviceScan => device::device_scan(st, &t, &v, body, client).await?,
         Step::FaceRecognition => face_recognition(st, &t, &v, body).await?,
         Step::PersonalDocument => personal_document(st, &t, &v, body).await?,
     };
@@ -140,6 +144,21 @@ pub async fn submit(
     let processing = (EventType::Processing, Some(v.status), None);
     let v = save(st, &t, &v, row, &[done, processing]).await?;
     decide::finish(st, &t, v).await
+}
+
+/// The session behind `hash`/`token` as its page may see it: any status (the page polls a
+/// `processing` session to its outcome), but never through an expired link.
+pub async fn current(st: &AppState, hash: &str, token: &str) -> Result<SessionView, ApiError> {
+    let Some((_, v)) = by_url(st, hash, token).await? else {
+        return Err(ApiError::not_found("session"));
+    };
+    if v.status == Status::Expired || (!v.status.is_final() && v.row.token_expires_at <= st.now()) {
+        return Err(ApiError::new(
+            Code::SessionExpired,
+            "this link has expired; ask for a new one",
+        ));
+    }
+    Ok(v)
 }
 
 /// Decides up to `limit` sessions left in `processing` for [`STALLED_MS`]; returns how many.
@@ -162,27 +181,6 @@ pub async fn decide_stalled(st: &AppState, limit: i64) -> Result<usize, ApiError
         }
     }
     Ok(n)
-}
-
-/// `device_scan`: `{session_id?}` — the device-scan session id (a UUID; one is made if absent).
-fn device_scan(body: &Value) -> Result<Map<String, Value>, ApiError> {
-    let mut f = Fields::new(body, &["session_id"], true)?;
-    let id = f.opt_str("session_id");
-    if let Some(id) = &id {
-        if uuid::Uuid::parse_str(id).is_err() {
-            f.push(FieldError::new(
-                "session_id",
-                "invalid_format",
-                "must be a UUID",
-            ));
-        }
-    }
-    f.finish()?;
-    let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    Ok(Map::from_iter([(
-        "session_id".into(),
-        json!(id.to_lowercase()),
-    )]))
 }
 
 /// `face_recognition`: `{image}` — the selfie, quality-gated and stored sealed; kept at least

@@ -1,0 +1,134 @@
+// The selfie with liveness: the front camera in an oval guide with live hints, a challenge from
+// the server (`POST <page>/liveness`), its actions shown one by one while frames are captured
+// at ~10 fps (each ≤ 640 px, JPEG), then sent with the challenge id to the face step. A failed
+// check shows its reasons and, while attempts are left, a retry with a new challenge.
+'use strict';
+
+import { t, h, screen, button, alertBox, status, busy } from './ui.js';
+import { call, submit, refresh, guarded, errorText } from './app.js';
+
+const FPS = 10;
+const LOOK_MS = 1000;
+const ACTION_MS = 2500;
+const MAX_FRAMES = 120;
+const MAX_SIDE = 640;
+
+/** Opens a camera; on failure shows the denied / no camera / unsupported screen and answers null. */
+export async function openCamera(facing, constraints = {}) {
+  if (!navigator.mediaDevices?.getUserMedia) { cameraProblem('unsupported'); return null; }
+  try {
+    return await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: facing, width: { ideal: 1280 }, height: { ideal: 720 }, ...constraints }, audio: false });
+  } catch (e) {
+    const kind = e && (e.name === 'NotAllowedError' || e.name === 'SecurityError') ? 'camera_denied'
+      : e && (e.name === 'NotFoundError' || e.name === 'OverconstrainedError') ? 'no_camera' : 'camera_denied';
+    cameraProblem(kind);
+    return null;
+  }
+}
+
+/** The camera problem screens; "no camera" offers the same link as a QR code for a phone. */
+export function cameraProblem(kind) {
+  const parts = [h('div', { class: `icon icon-${kind}`, 'aria-hidden': 'true' }),
+    h('h1', { text: t(`${kind}.title`) }), h('p', { text: t(`${kind}.body`) })];
+  if (kind === 'no_camera') {
+    parts.push(h('img', { class: 'qr', src: `${location.pathname.replace(/\/+$/, '')}/qr.svg`, alt: t('no_camera.qr'), width: 240, height: 240 }));
+  }
+  if (kind === 'camera_denied') parts.push(button(t('camera_denied.retry'), () => location.reload(), { id: 'retry' }));
+  screen(kind, ...parts);
+}
+
+/** One frame of `video`, at most MAX_SIDE px on its long side: `{image (base64 JPEG), luma}`. */
+function grab(video, canvas) {
+  const w = video.videoWidth; const hgt = video.videoHeight;
+  const k = Math.min(1, MAX_SIDE / Math.max(w, hgt));
+  canvas.width = Math.round(w * k); canvas.height = Math.round(hgt * k);
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  g.drawImage(video, 0, 0, canvas.width, canvas.height);
+  const px = g.getImageData(canvas.width / 4, canvas.height / 4, canvas.width / 2, canvas.height / 2).data;
+  let sum = 0;
+  for (let i = 0; i < px.length; i += 16) sum += px[i] * 0.299 + px[i + 1] * 0.587 + px[i + 2] * 0.114;
+  const luma = sum / (px.length / 16);
+  return { image: canvas.toDataURL('image/jpeg', 0.8).replace(/^data:[^,]*,/, ''), luma };
+}
+
+/** A live hint from what the browser can tell: light always, faces where FaceDetector exists. */
+async function hintFor(video, luma, detector) {
+  if (luma < 50) return 'hint.light';
+  if (!detector) return 'hint.ok';
+  const faces = await detector.detect(video).catch(() => null);
+  if (!faces) return 'hint.ok';
+  if (faces.length === 0) return 'hint.no_face';
+  if (faces.length > 1) return 'hint.one_face';
+  return faces[0].boundingBox.width < video.videoWidth * 0.25 ? 'hint.closer' : 'hint.ok';
+}
+
+/** Films the challenge: shows each action for its time and captures frames at FPS. */
+async function film(video, challenge, cue, hint) {
+  const canvas = document.createElement('canvas');
+  const detector = 'FaceDetector' in window ? new window.FaceDetector({ maxDetectedFaces: 2 }) : null;
+  const plan = [['look', LOOK_MS], ...challenge.actions.map((a) => [a, ACTION_MS])];
+  const frames = [];
+  let t0 = null;
+  for (const [action, ms] of plan) {
+    cue.dataset.action = action;
+    cue.querySelector('.cue-text').textContent = t(`action.${action}`);
+    const end = performance.now() + ms;
+    while (performance.now() < end && frames.length < MAX_FRAMES) {
+      const started = performance.now();
+      const f = grab(video, canvas);
+      t0 ??= started;
+      frames.push({ image: f.image, t_ms: Math.round(started - t0) });
+      if (frames.length % 5 === 1) hint.textContent = t(await hintFor(video, f.luma, detector));
+      await new Promise((r) => setTimeout(r, Math.max(0, 1000 / FPS - (performance.now() - started))));
+    }
+  }
+  delete cue.dataset.action;
+  return frames;
+}
+
+function stop(stream) { for (const tr of stream?.getTracks() || []) tr.stop(); }
+
+/** The selfie step's screens: explanation, camera with guide, filming, result. */
+export function selfieStep(progress) {
+  const err = alertBox();
+  const start = button(t('selfie.start'), () => camera(progress), { id: 'selfie-start' });
+  screen('face_recognition', progress, h('div', { class: 'icon icon-selfie', 'aria-hidden': 'true' }),
+    h('h1', { text: t('selfie.title') }), h('p', { text: t('selfie.body') }), err, start);
+}
+
+async function camera(progress) {
+  const stream = await openCamera('user', { width: { ideal: 640 }, height: { ideal: 480 } });
+  if (!stream) return;
+  const video = h('video', { id: 'selfie-video', autoplay: true, muted: true, playsinline: true, 'aria-hidden': 'true' });
+  video.srcObject = stream;
+  const hint = status('hint');
+  const cue = h('div', { id: 'cue', class: 'cue' }, h('span', { class: 'cue-anim', 'aria-hidden': 'true' }), h('span', { class: 'cue-text', text: t('selfie.oval') }));
+  const err = alertBox();
+  const attempts = h('p', { id: 'attempts', class: 'muted' });
+  const go = button(t('selfie.go'), () => busy(go, () => guarded(() => attempt(video, stream, cue, hint, err, attempts, go))), { id: 'selfie-go' });
+  screen('face_recognition', progress, h('h1', { class: 'sr-only', text: t('selfie.title') }),
+    h('div', { class: 'camera selfie' }, video, h('div', { class: 'oval', 'aria-hidden': 'true' }), cue),
+    hint, err, attempts, go);
+  await video.play().catch(() => {});
+}
+
+async function attempt(video, stream, cue, hint, err, attempts, go) {
+  err.textContent = '';
+  const c = await call('POST', '/liveness', {});
+  if (c.status !== 201) { err.textContent = errorText(c.json); if (c.status === 410 || c.status === 409) await refresh(); return; }
+  const frames = await film(video, c.json, cue, hint);
+  cue.querySelector('.cue-text').textContent = t('selfie.sending');
+  hint.textContent = '';
+  const r = await submit('face_recognition', { challenge_id: c.json.id, frames });
+  if (!r) { stop(stream); return; }
+  const d = r.json?.error?.details || {};
+  const reasons = (d.reasons || []).map((x) => t(`live.${x}`));
+  err.textContent = [errorText(r.json), ...reasons].join(' ');
+  cue.querySelector('.cue-text').textContent = t('selfie.oval');
+  if (typeof d.attempts_left === 'number') {
+    attempts.textContent = t('selfie.attempts_left', { n: d.attempts_left });
+    if (d.attempts_left === 0) { stop(stream); err.textContent += ' ' + t('live.no_attempts'); await refresh(); return; }
+  }
+  go.textContent = t('selfie.retry');
+}
