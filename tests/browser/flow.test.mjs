@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
 import { startIdgate, y4m, browser, snap, watchedPage, cleanup, testdata, until } from './flow_support.mjs';
 
 let idg;
@@ -180,4 +181,45 @@ test('a lost connection shows the network screen; retry goes on', { timeout: 60_
     await page.waitForSelector('#done');
     assert.equal(await page.getAttribute('#done', 'data-status'), 'approved');
   } finally { await ctx.close(); }
+});
+
+test('an iframe host on an allowed origin gets the events; another origin cannot frame the page', { timeout: 60_000 }, async () => {
+  const hosts = [];
+  const listen = () => new Promise((r) => {
+    const srv = createServer((req, res) => {
+      const src = decodeURIComponent(new URL(req.url, 'http://x').searchParams.get('src') || '');
+      res.setHeader('content-type', 'text/html');
+      res.end(`<!doctype html><title>host</title><script>window.events=[];addEventListener('message',(e)=>events.push({origin:e.origin,data:e.data}));</script>
+        <iframe id="f" src="${src}" allow="camera" width="400" height="600" onload="window.loaded=true"></iframe>`);
+    }).listen(0, '127.0.0.1', () => { hosts.push(srv); r(`http://127.0.0.1:${srv.address().port}`); });
+  });
+  const allowed = await listen();
+  const other = await listen();
+  idg.cli('tenant', 'frame-origins', 'sandbox', allowed);
+  const s = await session('browser-iframe', [{ step: 'device_scan' }], { open_mode: 'iframe' });
+  const ctx = await browser();
+  try {
+    const { page } = await watchedPage(ctx);
+    await page.goto(`${allowed}/?src=${encodeURIComponent(s.auth_session_url)}`);
+    await until(page, () => window.events.some((e) => e.data.type === 'opened'));
+    const frame = page.frames().find((f) => f.url().startsWith(s.auth_session_url));
+    await frame.click('#device-continue');
+    const events = await until(page, () => window.events.some((e) => e.data.type === 'finished') && window.events);
+    const origin = new URL(s.auth_session_url).origin;
+    assert.ok(events.every((e) => e.origin === origin));
+    assert.deepEqual(events.map((e) => e.data.type), ['opened', 'step_completed', 'finished']);
+    assert.deepEqual([events[1].data.session_id, events[1].data.completed, events[1].data.step], ['browser-iframe', 'device_scan', null]);
+    assert.equal(events[2].data.session_id, 'browser-iframe');
+    assert.equal(events[2].data.status, 'approved');
+    // a host the tenant did not allow: the frame is refused (CSP frame-ancestors), nothing is posted
+    const s2 = await session('browser-iframe-2', [{ step: 'device_scan' }], { open_mode: 'iframe' });
+    await page.goto(`${other}/?src=${encodeURIComponent(s2.auth_session_url)}`);
+    await until(page, () => window.loaded === true);
+    const f2 = page.frames().find((f) => f !== page.mainFrame());
+    assert.equal(await f2.$('#flow').catch(() => null), null);
+    assert.deepEqual(await page.evaluate(() => window.events), []);
+  } finally {
+    await ctx.close();
+    for (const h of hosts) h.close();
+  }
 });

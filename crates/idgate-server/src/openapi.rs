@@ -2,6 +2,7 @@
 //! route families and their error formats. Served at `/openapi.json`; a test checks that it
 //! lists exactly the routes of [`crate::http::routes::TABLE`].
 
+use crate::openapi_flow::ENTRY_TEXT;
 use serde_json::{json, Value};
 
 fn err_ref(family: &str) -> Value {
@@ -165,8 +166,18 @@ pub fn document() -> Value {
         `processing` answers 409 until it is decided. Redacting again answers the redacted session. Permission: sessions:write.",
         "bearer", with(v1_change_redact, "200", ok("the redacted session", "V1Session")));
     v1_redact["parameters"] = id_param();
-    let mut entry = op("Hosted entry page", "Opens the capture flow; a pending session becomes in_progress. A wrong hash or token gets the same 404; an expired token or session gets 410.", "",
-        [("200".to_owned(), html("the page")), ("404".to_owned(), html("unknown link")), ("410".to_owned(), html("expired or closed"))].into_iter().collect());
+    let mut entry = op(
+        "Hosted entry page",
+        ENTRY_TEXT,
+        "",
+        [
+            ("200".to_owned(), html("the page")),
+            ("404".to_owned(), html("unknown link")),
+            ("410".to_owned(), html("expired or closed")),
+        ]
+        .into_iter()
+        .collect(),
+    );
     entry["parameters"] = json!([
         {"name": "hash", "in": "path", "required": true, "schema": {"type": "string"}},
         {"name": "token", "in": "path", "required": true, "schema": {"type": "string"}}

@@ -4,6 +4,27 @@
 use idgate_core::session::decision::REASON_CODES;
 use serde_json::{json, Map, Value};
 
+/// The entry page's description: languages, screens, and how it reports back (iframe events,
+/// link redirect).
+pub const ENTRY_TEXT: &str = "Opens the capture flow; a pending session becomes in_progress. A wrong hash or token gets the \
+same 404; an expired token or session gets 410 (a page saying so). The page is in Brazilian Portuguese unless `?lang=en` \
+(the page's visible switch) or the browser's `Accept-Language` asks for English; every text, server errors included, \
+comes from one catalogue per language. Screens: introduction (`show_introduction_screen`), one per step (device scan; \
+selfie with liveness on the front camera; document: template, then front/back from the rear camera or a file, or the \
+CNH digital PDF), the outcome (`show_success_screen`; polls `GET .../state` while `processing`), and expired, closed, \
+camera denied, no camera (a QR code of this link, `GET .../qr.svg`), unsupported browser, network error with retry.\n\n\
+**`open_mode: iframe`**: only the tenant's frame origins (`idgate tenant frame-origins NAME ORIGIN...`) may frame the \
+page (CSP `frame-ancestors`), and the page posts `{type, session_id, status, step}` to the parent window, addressed to \
+those origins only: `type` is `opened`, `step_completed` (with `completed`), `finished` or `error` (with `code`). \
+Frame it with camera access:\n\n\
+```html\n<iframe src=\"AUTH_SESSION_URL\" allow=\"camera\"></iframe>\n<script>\n\
+addEventListener('message', (e) => {\n  if (e.origin !== 'https://idgate.example.com') return;\n\
+  if (e.data.type === 'finished') console.log(e.data.session_id, e.data.status);\n});\n</script>\n```\n\n\
+**`open_mode: link`**: the page ends on its success screen; when the tenant set a redirect URL \
+(`idgate tenant redirect-url NAME URL`) it then sends the person to that URL with `session_id` and `status` added \
+to its query (`https://app.example.com/done?session_id=...&status=in_manual_analysis`); read the outcome from the API, \
+not from that query.";
+
 pub fn paths() -> Map<String, Value> {
     let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/V1Error"}}}});
     let body = json!({"required": true, "content": {"application/json": {"schema": {"oneOf": [
@@ -41,14 +62,36 @@ pub fn paths() -> Map<String, Value> {
             "503": err("the face or OCR engine is busy or not loaded")
         }
     });
-    let js = json!({"summary": "The hosted flow's script", "description": "Loaded by the entry page; submits the steps.",
-        "responses": {"200": {"description": "JavaScript", "content": {"text/javascript": {"schema": {"type": "string"}}}}}});
+    let js = json!({"summary": "The hosted flow's scripts and style sheet", "description": "Loaded by the entry page \
+        (`app.js` and its modules, `app.css`), embedded in the binary; no CDN.",
+        "parameters": [{"name": "file", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "JavaScript or CSS", "content": {"text/javascript": {"schema": {"type": "string"}}}},
+            "404": {"description": "no such asset"}}});
+    let link_params = json!([
+        {"name": "hash", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "token", "in": "path", "required": true, "schema": {"type": "string"}}
+    ]);
+    let state = json!({"summary": "Where the hosted flow stands", "description": "Authenticated by the session URL. \
+        The page polls it while the session is `processing`; any status is shown, but an expired link answers 410.",
+        "parameters": link_params,
+        "responses": {"200": {"description": "the flow", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VerificationFlow"}}}},
+            "404": err("unknown link"), "410": err("`session_expired`")}});
+    let qr = json!({"summary": "QR code of the session's link", "description": "An SVG QR code of `auth_session_url`, \
+        shown by the page on a device without a camera so the person can continue on a phone.",
+        "parameters": link_params,
+        "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
+            "404": err("unknown link"), "410": err("`session_expired`")}});
     Map::from_iter([
         (
             "/s/{hash}/t/{token}/steps/{step}".to_owned(),
             json!({"post": op}),
         ),
-        ("/flow/app.js".to_owned(), json!({"get": js})),
+        ("/flow/{file}".to_owned(), json!({"get": js})),
+        (
+            "/s/{hash}/t/{token}/state".to_owned(),
+            json!({"get": state}),
+        ),
+        ("/s/{hash}/t/{token}/qr.svg".to_owned(), json!({"get": qr})),
     ])
 }
 
@@ -62,7 +105,15 @@ pub fn schemas() -> Map<String, Value> {
         (
             "DeviceScanStep".to_owned(),
             json!({"type": "object", "additionalProperties": false, "properties": {
-            "session_id": {"type": "string", "format": "uuid"}}}),
+            "session_id": {"type": "string", "format": "uuid"},
+            "signals": {"type": "object", "description": "What the page read of the device (all optional; unknown keys dropped, \
+                strings cut to 512): `user_agent`, `client_hints`, `platform`, `screen` `{width, height, pixel_ratio, color_depth}`, \
+                `time_zone`, `time_zone_offset_min`, `languages`, `hardware_concurrency`, `device_memory`, `touch_points`, \
+                `webdriver`, `webgl_vendor`, `webgl_renderer`, `canvas_hash`, `storage`. The server adds the IP and headers, a \
+                tenant-scoped `fingerprint` and `risk_signals` (`automation`, `user_agent_mismatch`, `timezone_language_mismatch`, \
+                `timezone_offset_mismatch`, `language_header_mismatch`, `device_many_cpfs`); a tenant policy with \
+                `risky_device: manual_analysis` sends an otherwise approved session with any of them to manual analysis \
+                (reason `device_risky`)."}}}),
         ),
         (
             "FaceRecognitionStep".to_owned(),
@@ -79,7 +130,9 @@ pub fn schemas() -> Map<String, Value> {
             "StepData".to_owned(),
             json!({"type": "object", "description": "References to what each completed step captured (the vendor's shape: keys, not results).",
                 "properties": {
-                    "device_scan": {"type": "object", "properties": {"session_id": {"type": "string"}, "event_date": {"type": "string", "format": "date-time"}}},
+                    "device_scan": {"type": "object", "properties": {"session_id": {"type": "string"}, "event_date": {"type": "string", "format": "date-time"},
+                        "fingerprint": {"type": "string"}, "risk_signals": {"type": "array", "items": {"type": "string"}},
+                        "cpfs_on_device_24h": {"type": "integer"}, "signals": {"type": ["object", "null"]}, "network": {"type": "object"}}},
                     "face_recognition": {"type": "object", "properties": {"image_key": {"type": "string"}, "event_date": {"type": "string", "format": "date-time"}}},
                     "personal_document": {"type": "object", "properties": {"document_template": {"type": "string"},
                         "ocr_keys": {"type": "array", "items": {"type": "string"}}, "event_date": {"type": "string", "format": "date-time"}}}}}),

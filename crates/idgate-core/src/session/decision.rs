@@ -541,6 +541,7 @@ mod tests {
         );
         let strict = Policy {
             unverifiable: Unverifiable::Reject,
+            ..Policy::default()
         };
         assert_eq!(decide(&strict, &e).status, Status::Rejected);
         let others = DocumentEvidence {

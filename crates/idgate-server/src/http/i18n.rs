@@ -133,8 +133,12 @@ mod tests {
         let pt = parse(PT_BR);
         let mut seen = 0;
         for (name, js) in super::super::pages::FLOW_ASSETS {
-            for part in js.split("t('").skip(1) {
-                let key = part.split('\'').next().unwrap_or_default();
+            for (i, _) in js.match_indices("t('") {
+                let before = js[..i].chars().last().unwrap_or(' ');
+                if before.is_alphanumeric() || before == '_' || before == '.' {
+                    continue; // `submit('…')`, `x.t('…')`: not the catalogue
+                }
+                let key = js[i + 3..].split('\'').next().unwrap_or_default();
                 if key.ends_with('.') {
                     continue; // a prefix completed at run time (`t('err.' + code)`)
                 }

@@ -308,6 +308,7 @@ async fn hosted_flow_steps_and_decisions() {
         // the same with a tenant policy that rejects what cannot be verified
         let strict = Policy {
             unverifiable: Unverifiable::Reject,
+            ..Policy::default()
         };
         admin::set_decision_policy(&s.running.state.store, "alpha", strict)
             .await

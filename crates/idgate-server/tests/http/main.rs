@@ -7,6 +7,7 @@ mod documents;
 mod edges;
 mod faces;
 mod flow;
+mod flow_page;
 mod login;
 mod login_support;
 mod redact;
