@@ -625,6 +625,7 @@ mod tests {
     fn an_untrusted_or_unsigned_digital_document_is_never_approved() {
         let strict = Policy {
             unverifiable: Unverifiable::Reject,
+            ..Policy::default()
         };
         let cases = [
             (SignatureEvidence::Untrusted, "document_signature_untrusted"),
