@@ -148,3 +148,4 @@ if (!window.fetch || !window.Promise || !window.crypto?.subtle || !window.URL) {
   route();
   notify('opened');
 }
+performance.mark('idgate:interactive');

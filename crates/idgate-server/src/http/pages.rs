@@ -136,6 +136,8 @@ fn flow_page(v: &SessionView, lang: Lang, ctx: &PageCtx) -> String {
         "<main id=\"flow\" tabindex=\"-1\" data-state=\"{state}\" data-camera=\"{has_camera_step}\">\
          <noscript><p>{noscript}</p></noscript></main>\
          <script type=\"application/json\" id=\"msgs\">{msgs}</script>\
+         <link rel=\"modulepreload\" href=\"/flow/ui.js\"><link rel=\"modulepreload\" href=\"/flow/device.js\">\
+         <link rel=\"modulepreload\" href=\"/flow/selfie.js\"><link rel=\"modulepreload\" href=\"/flow/document.js\">\
          <script type=\"module\" src=\"/flow/app.js\"></script>",
         noscript = lang.msg("unsupported.body"),
     )
