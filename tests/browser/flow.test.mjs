@@ -223,3 +223,17 @@ test('an iframe host on an allowed origin gets the events; another origin cannot
     for (const h of hosts) h.close();
   }
 });
+
+test('a browser without what the page needs gets the unsupported screen', { timeout: 60_000 }, async () => {
+  const s = await session('browser-old', [{ step: 'device_scan' }]);
+  const ctx = await browser({ locale: 'en-US' });
+  try {
+    const { page, errors } = await watchedPage(ctx);
+    await page.addInitScript(() => { delete window.fetch; });
+    await page.goto(s.auth_session_url);
+    await page.waitForSelector('[data-screen=unsupported]');
+    assert.equal(await page.textContent('h1'), 'This browser is not supported');
+    await snap(page, 'unsupported');
+    assert.deepEqual(errors, []);
+  } finally { await ctx.close(); }
+});

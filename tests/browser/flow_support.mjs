@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, existsSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,7 @@ export async function startIdgate() {
   assert.ok(existsSync(testdata), `\n\n*** ${testdata} is missing: the flow tests need ../shared/testdata ***\n`);
   const dataDir = tmp('idgate-flow-');
   const port = await freePort();
-  const env = { ...process.env, IDGATE_LOG: 'warn', IDGATE_MODELS_DIR: process.env.IDGATE_MODELS_DIR || join(root, 'models') };
+  const env = { ...process.env, IDGATE_LOG: 'warn', IDGATE_WEBHOOKS__ALLOW_PRIVATE: 'true', IDGATE_MODELS_DIR: process.env.IDGATE_MODELS_DIR || join(root, 'models') };
   delete env.DATABASE_URL;
   delete env.IDGATE_BIN;
   const proc = spawn(bin, ['serve', '--dev', '--data', dataDir, '--listen', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -69,6 +69,29 @@ export function y4m(input, name, { seconds = 4, vf = 'scale=640:-2', still = fal
   const out = join(tmp('idgate-y4m-'), `${name}.y4m`);
   const src = still ? ['-loop', '1', '-t', String(seconds), '-i', input] : ['-i', input];
   execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...src, '-vf', `${vf},fps=10,format=yuv420p`, '-f', 'yuv4mpegpipe', out]);
+  return out;
+}
+
+/** A y4m of the shared head-turn clip (scaled to 640 px, as the page sends it) performing the person's left
+ * turn then right turn, each coming back, between frontal holds: `lead_s` seconds before, 4 s after (the fake
+ * camera loops the file, so the capture must end before it starts again). */
+export function headTurnY4m(leadS = 1.2) {
+  const dir = tmp('idgate-turns-');
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', join(testdata, 'video/head_turn_lr_female.mp4'),
+    '-vf', 'fps=12.5,scale=640:360', join(dir, 'f%04d.png')]);
+  // frame 9 faces the camera, 14 is her left turn, 19 frontal, 23 her right turn (0-based)
+  const idx = [...Array(Math.round(leadS * 10)).fill(9), ...range(9, 23), ...range(22, 19), ...Array(40).fill(19)];
+  const list = idx.map((i) => `file '${join(dir, `f${String(i + 1).padStart(4, '0')}.png`)}'\nduration 0.1`).join('\n');
+  writeFileSync(join(dir, 'list.txt'), `${list}\nfile '${join(dir, 'f0020.png')}'\n`);
+  const out = join(dir, 'turns.y4m');
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'concat', '-safe', '0', '-i', join(dir, 'list.txt'),
+    '-vf', 'fps=10,format=yuv420p', '-f', 'yuv4mpegpipe', out]);
+  return out;
+}
+
+function range(a, b) {
+  const out = [];
+  for (let i = a; a <= b ? i <= b : i >= b; i += a <= b ? 1 : -1) out.push(i);
   return out;
 }
 
