@@ -100,9 +100,10 @@ test('a CNH digital PDF, in English by the switch, with the success screen', { t
     assert.match(await page.textContent('h1'), /The PDF of your CNH digital/);
     // sending without a file explains itself in the catalogue's words
     await page.click('#document-send');
-    assert.equal(await page.textContent('#error'), 'Choose or take the photo first.');
+    assert.equal(await page.textContent('#error'), 'Choose the PDF file first.');
     await page.setInputFiles('#document-pdf', doc('cnh_digital_synthetic/cnh_digital_synth_signed.pdf'));
     assert.match(await page.textContent('#pdf-chosen'), /cnh_digital_synth_signed\.pdf/);
+    assert.equal(await page.textContent('#error'), '');
     await snap(page, 'document-pdf');
     await page.click('#document-send');
     await page.waitForSelector('#done', { timeout: 120_000 });

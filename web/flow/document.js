@@ -103,12 +103,12 @@ function pdfScreen(progress) {
   const file = h('input', { id: 'document-pdf', type: 'file', accept: 'application/pdf', class: 'sr-only' });
   const send = button(t('doc.send'), () => busy(send, () => guarded(async () => {
     const f = file.files[0];
-    if (!f) { err.textContent = t('err.choose_file'); return; }
+    if (!f) { err.textContent = t('err.choose_pdf'); return; }
     err.textContent = t('doc.sending');
     const r = await submit('personal_document', { document_template: 'cnh_digital', documents: [{ document_b64: await fileB64(f), file_type: 'pdf' }] });
     if (r) err.textContent = errorText(r.json);
   })), { id: 'document-send' });
-  file.addEventListener('change', () => { chosen.textContent = file.files[0] ? t('doc.pdf_chosen', { name: file.files[0].name }) : ''; });
+  file.addEventListener('change', () => { err.textContent = ''; chosen.textContent = file.files[0] ? t('doc.pdf_chosen', { name: file.files[0].name }) : ''; });
   screen('personal_document', progress, h('h1', { text: t('doc.pdf') }),
     h('div', { class: 'icon icon-pdf', 'aria-hidden': 'true' }), h('p', { text: t('doc.pdf_hint') }),
     file, h('label', { class: 'btn secondary', for: 'document-pdf' }, t('doc.upload')), chosen, err, send);
