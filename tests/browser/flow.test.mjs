@@ -238,3 +238,31 @@ test('a browser without what the page needs gets the unsupported screen', { time
     assert.deepEqual(errors, []);
   } finally { await ctx.close(); }
 });
+
+test('link mode with a tenant redirect URL: the success screen, then back to the tenant with the session id', { timeout: 60_000 }, async () => {
+  const seen = [];
+  const srv = await new Promise((r) => {
+    const h = createServer((req, res) => { seen.push(req.url); res.setHeader('content-type', 'text/html'); res.end('<title>tenant</title>back'); })
+      .listen(0, '127.0.0.1', () => r(h));
+  });
+  const target = `http://127.0.0.1:${srv.address().port}/done`;
+  idg.cli('tenant', 'redirect-url', 'sandbox', target);
+  try {
+    const s = await session('browser-redirect', [{ step: 'device_scan' }]);
+    const ctx = await browser();
+    try {
+      const { page } = await watchedPage(ctx);
+      await page.goto(s.auth_session_url);
+      await page.click('#device-continue');
+      await page.waitForSelector('#done');
+      await page.waitForURL(`${target}?**`, { timeout: 15_000 });
+      const u = new URL(page.url());
+      assert.equal(u.searchParams.get('session_id'), 'browser-redirect');
+      assert.equal(u.searchParams.get('status'), 'approved');
+    } finally { await ctx.close(); }
+  } finally {
+    idg.cli('tenant', 'redirect-url', 'sandbox');
+    srv.close();
+  }
+  assert.equal(seen.length, 1);
+});
