@@ -69,7 +69,7 @@ before(async () => {
   cb = await collector();
   push = await collector();
   const port = await new Promise((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
-  const env = { ...process.env, IDGATE_WEBHOOKS__ALLOW_PRIVATE: 'true', IDGATE_LOGIN__ENVIRONMENT: 'browser-test', IDGATE_LOG: 'warn' };
+  const env = { ...process.env, IDGATE_WEBHOOKS__ALLOW_PRIVATE: 'true', IDGATE_LOGIN__PUSH_ALLOW_PRIVATE: 'true', IDGATE_LOGIN__ENVIRONMENT: 'browser-test', IDGATE_LOG: 'warn' };
   delete env.DATABASE_URL;
   idgate = spawn(bin, ['serve', '--dev', '--data', dataDir, '--listen', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   idgate.stderr.on('data', () => {});

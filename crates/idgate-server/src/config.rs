@@ -47,6 +47,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Seconds between expiry sweeps.
     pub sweep_interval_secs: u64,
+    /// `/readyz` answers 503 when the data directory's disk has less free space than this.
+    pub readyz_min_free_bytes: u64,
     /// QR-code and push login.
     pub login: crate::login_config::LoginConfig,
     /// Face registration, validation and comparison: models, workers, upload lifetime.
@@ -99,6 +101,7 @@ impl Default for Config {
             documents: Default::default(),
             max_body_bytes: 1024 * 1024,
             sweep_interval_secs: 5,
+            readyz_min_free_bytes: 512 * 1024 * 1024,
             login: Default::default(),
             faces: Default::default(),
             limits: Default::default(),

@@ -16,5 +16,6 @@ pub mod openapi_documents;
 pub mod openapi_faces;
 pub mod openapi_flow;
 pub mod openapi_login;
+pub mod outbound;
 pub mod server;
 pub mod state;

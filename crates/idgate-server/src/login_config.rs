@@ -30,6 +30,9 @@ pub struct LoginConfig {
     pub denials_before_cooldown: u32,
     pub denial_window_secs: i64,
     pub cooldown_secs: i64,
+    /// Push to `http://` and private or reserved addresses (tests, an on-premises push
+    /// service). Off: push endpoints must be `https` on public addresses.
+    pub push_allow_private: bool,
 }
 
 impl Default for LoginConfig {
@@ -49,6 +52,7 @@ impl Default for LoginConfig {
             denials_before_cooldown: p.denials_before_cooldown,
             denial_window_secs: p.denial_window,
             cooldown_secs: p.cooldown,
+            push_allow_private: false,
         }
     }
 }

@@ -15,5 +15,24 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
+    raise_open_files();
     idgate_server::cli::main()
+}
+
+/// Raises the soft limit on open files to the hard limit: every connection and web socket is a
+/// file, and the default soft limit (often 1,024) would cap the server far below
+/// `limits.max_connections`.
+fn raise_open_files() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: getrlimit/setrlimit read and write a plain struct owned by this frame.
+    unsafe {
+        let mut l = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 && l.rlim_cur < l.rlim_max {
+            l.rlim_cur = l.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        }
+    }
 }

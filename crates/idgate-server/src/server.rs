@@ -81,6 +81,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         &keys,
         clock.now_ms(),
         cfg.webhooks.timeout_ms,
+        (cfg.webhooks.allow_private, cfg.login.push_allow_private),
     )
     .await?;
     let documents = crate::app::documents::DocRuntime::start(&cfg.documents)?;

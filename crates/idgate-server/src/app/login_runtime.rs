@@ -25,8 +25,10 @@ pub struct LoginRuntime {
     pub hub: broadcast::Sender<String>,
     /// Wakes the login job worker.
     pub wake: Notify,
-    /// Client for callbacks and pushes (no redirects, bounded time).
+    /// Client for callbacks (see [`crate::outbound`]: checked addresses, no redirects, bounded time).
     pub http: reqwest::Client,
+    /// Client for Web Push, under its own switch (`login.push_allow_private`).
+    pub push_http: reqwest::Client,
     /// Becomes true when the server stops: open web sockets close with 1001.
     pub closing: watch::Sender<bool>,
 }
@@ -39,7 +41,9 @@ impl LoginRuntime {
         ring: &KeyRing,
         now: i64,
         timeout_ms: u64,
+        allow_private: (bool, bool),
     ) -> Result<Self, String> {
+        let timeout = std::time::Duration::from_millis(timeout_ms);
         let jwt_keys = keys(store, ring, "jwt", now).await?;
         let vapid = keys(store, ring, "vapid", now)
             .await?
@@ -52,12 +56,8 @@ impl LoginRuntime {
             hub: broadcast::channel(1024).0,
             wake: Notify::new(),
             closing: watch::channel(false).0,
-            http: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_millis(timeout_ms))
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent("idgate-login/1")
-                .build()
-                .map_err(|e| e.to_string())?,
+            http: crate::outbound::client(timeout, allow_private.0, "idgate-login/1")?,
+            push_http: crate::outbound::client(timeout, allow_private.1, "idgate-push/1")?,
         })
     }
 

@@ -221,13 +221,26 @@ pub async fn expire_due(st: &AppState, limit: i64) -> Result<usize, ApiError> {
     let rows = st.store.sessions_due_to_expire(st.now(), limit).await?;
     let mut n = 0;
     for row in rows {
-        let tenant = st.store.tenant_by_id(&row.tenant_id).await?;
-        let t = Tenant::from_row(tenant).map_err(|_| ApiError::internal())?;
-        if read_fresh(st, &t, row).await?.status == Status::Expired {
-            n += 1;
+        let id = row.id.clone();
+        // a row that fails is reported and skipped: it must not stop the rest of the pass
+        match expire_one(st, row).await {
+            Ok(true) => n += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(session = %id, code = e.code.as_str(), "could not expire session; skipped")
+            }
         }
     }
     Ok(n)
+}
+
+async fn expire_one(st: &AppState, row: SessionRow) -> Result<bool, ApiError> {
+    let tenant = st.store.tenant_by_id(&row.tenant_id).await?;
+    let t = Tenant::from_row(tenant).map_err(|e| {
+        tracing::error!(error = %e, "tenant row unreadable");
+        ApiError::internal()
+    })?;
+    Ok(read_fresh(st, &t, row).await?.status == Status::Expired)
 }
 
 /// Applies the expiry rule to a row just read.

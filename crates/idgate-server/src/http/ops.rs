@@ -14,10 +14,20 @@ pub async fn healthz() -> Response {
     Json(json!({"status": "ok"})).into_response()
 }
 
-/// Ready when the database answers and start-up work (models, keys) is done. `ocr`: the same
+/// Ready when the database answers and takes a write, the data directory's disk has at least
+/// `readyz_min_free_bytes` free, and start-up work (models, keys) is done. `ocr`: the same
 /// states for the document (OCR) models, whose absence makes document routes answer 503.
 pub async fn readyz(State(st): State<AppState>) -> Response {
-    let db = st.store.ping().await;
+    let readable = st.store.ping().await;
+    let writable = readable
+        && st
+            .store
+            .meta_set("readyz_probe", &st.now().to_string())
+            .await
+            .is_ok();
+    let free = free_bytes(&st.cfg.data_dir);
+    let disk = free.is_none_or(|f| f >= st.cfg.readyz_min_free_bytes);
+    let db = readable && writable && disk;
     // `faces`: `ready`, `loading` (not ready yet), `unavailable` (models not installed: face
     // routes answer 503 model_unavailable) or `idle` (`faces.preload` off).
     let faces = st.faces.status();
@@ -30,9 +40,24 @@ pub async fn readyz(State(st): State<AppState>) -> Response {
     };
     (
         status,
-        Json(json!({"ready": db && started, "database": db, "started": started, "faces": faces, "ocr": ocr})),
+        Json(
+            json!({"ready": db && started, "database": readable, "database_writable": writable,
+            "disk_free_bytes": free, "disk": if disk { "ok" } else { "low" }, "started": started,
+            "faces": faces, "ocr": ocr}),
+        ),
     )
         .into_response()
+}
+
+/// Free bytes for unprivileged writers on the file system holding `dir` (`None` if unknown).
+fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs writes into a zeroed struct owned by this frame; the path is NUL-terminated.
+    unsafe {
+        let mut s: libc::statvfs = std::mem::zeroed();
+        (libc::statvfs(path.as_ptr(), &mut s) == 0).then(|| s.f_bavail as u64 * s.f_frsize as u64)
+    }
 }
 
 pub async fn metrics(State(st): State<AppState>) -> Response {

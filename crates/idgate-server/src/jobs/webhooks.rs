@@ -19,46 +19,15 @@ use crate::state::{AppState, Metrics};
 const MAX_DELAY_MS: u64 = 6 * 3600 * 1000;
 const BATCH: i64 = 32;
 
-/// Checks a webhook URL: http(s), and no loopback/private/link-local literal host unless allowed.
+/// Checks a webhook URL (see [`crate::outbound::check_url`]): `https`, a public host; `http`
+/// and private hosts only with `webhooks.allow_private`.
 pub fn check_url(raw: &str, allow_private: bool) -> Result<url::Url, String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("invalid URL {raw}: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("{raw}: only http and https URLs are allowed"));
-    }
-    let host = url.host_str().ok_or_else(|| format!("{raw}: no host"))?;
-    if !allow_private {
-        let h = host.trim_start_matches('[').trim_end_matches(']');
-        if h.eq_ignore_ascii_case("localhost")
-            || h.parse::<IpAddr>().map(is_private).unwrap_or(false)
-        {
-            return Err(format!(
-                "{raw}: private and loopback addresses are refused (webhooks.allow_private)"
-            ));
-        }
-    }
-    Ok(url)
+    crate::outbound::check_url(raw, allow_private)
 }
 
+/// Whether `ip` is outside the global unicast range ([`crate::outbound::is_global`]).
 pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v) => {
-            v.is_loopback()
-                || v.is_private()
-                || v.is_link_local()
-                || v.is_unspecified()
-                || v.is_broadcast()
-                || v.octets()[0] == 100 && (64..128).contains(&v.octets()[1])
-        }
-        IpAddr::V6(v) => {
-            v.is_loopback()
-                || v.is_unspecified()
-                || (v.segments()[0] & 0xfe00) == 0xfc00
-                || (v.segments()[0] & 0xffc0) == 0xfe80
-                || v.to_ipv4_mapped()
-                    .map(|m| is_private(IpAddr::V4(m)))
-                    .unwrap_or(false)
-        }
-    }
+    !crate::outbound::is_global(ip)
 }
 
 /// `t=<unix>,v1=<hex>` for `body` at unix second `t`.
@@ -79,12 +48,12 @@ pub fn backoff_ms(base: u64, attempts: u32) -> u64 {
 pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
     let owner = format!("w_{}", uuid::Uuid::new_v4().simple());
     let client = Arc::new(
-        reqwest::Client::builder()
-            .timeout(Duration::from_millis(st.cfg.webhooks.timeout_ms))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("idgate-webhooks/1")
-            .build()
-            .expect("HTTP client"),
+        crate::outbound::client(
+            Duration::from_millis(st.cfg.webhooks.timeout_ms),
+            st.cfg.webhooks.allow_private,
+            "idgate-webhooks/1",
+        )
+        .expect("HTTP client"),
     );
     loop {
         let now = st.now();
@@ -163,17 +132,8 @@ async fn attempt(st: &AppState, client: &reqwest::Client, row: &OutboxRow) -> Re
     if ep.enabled != 1 {
         return Err("the endpoint was removed".into());
     }
+    // the client resolves the host once and connects only to addresses it checked
     let url = check_url(&ep.url, st.cfg.webhooks.allow_private)?;
-    if !st.cfg.webhooks.allow_private {
-        let host = url.host_str().unwrap_or_default();
-        let port = url.port_or_known_default().unwrap_or(443);
-        let addrs = tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|e| format!("resolve {host}: {e}"))?;
-        if addrs.into_iter().any(|a| is_private(a.ip())) {
-            return Err(format!("{host} resolves to a private address"));
-        }
-    }
     let secret = st
         .keys
         .open_str(&ep.secret_sealed, ep.id.as_bytes())

@@ -38,6 +38,7 @@ pub fn config(db: String, dir: &std::path::Path) -> Config {
         ..Config::default()
     };
     cfg.webhooks.allow_private = true;
+    cfg.login.push_allow_private = true;
     cfg.webhooks.base_delay_ms = 1_000;
     cfg.webhooks.poll_ms = 20;
     cfg.webhooks.timeout_ms = 2_000;

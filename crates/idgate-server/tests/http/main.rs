@@ -1,5 +1,6 @@
 //! HTTP tests against a real listening server, each on SQLite and PostgreSQL with its own database.
 
+mod background;
 mod common;
 mod credentials;
 mod digital;
@@ -10,6 +11,7 @@ mod flow;
 mod flow_page;
 mod login;
 mod login_support;
+mod outbound;
 mod redact;
 mod routes;
 mod sessions;

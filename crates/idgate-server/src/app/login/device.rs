@@ -142,7 +142,7 @@ fn parse_subscription(st: &AppState, v: &Value) -> Result<(String, String, Strin
     let (endpoint, p256dh, auth) = (get("/endpoint"), get("/keys/p256dh"), get("/keys/auth"));
     Subscription::parse(endpoint, p256dh, auth)
         .map_err(|e| invalid("push_subscription", "invalid_subscription", &e.to_string()))?;
-    crate::jobs::webhooks::check_url(endpoint, st.cfg.webhooks.allow_private)
+    crate::outbound::check_url(endpoint, st.cfg.login.push_allow_private)
         .map_err(|e| invalid("push_subscription.endpoint", "refused_url", &e))?;
     Ok((endpoint.to_owned(), p256dh.to_owned(), auth.to_owned()))
 }

@@ -170,17 +170,25 @@ pub async fn decide_stalled(st: &AppState, limit: i64) -> Result<usize, ApiError
         .await?;
     let mut n = 0;
     for row in rows {
-        let tenant = st.store.tenant_by_id(&row.tenant_id).await?;
-        let t = Tenant::from_row(tenant).map_err(|_| ApiError::internal())?;
-        let v = sessions::view(st, &t, row)?;
-        match decide::finish(st, &t, v).await {
-            Ok(_) => n += 1,
+        let id = row.id.clone();
+        match decide_one(st, row).await {
+            Ok(()) => n += 1,
             // another node decided it first
             Err(e) if e.code == Code::Conflict => {}
-            Err(e) => return Err(e),
+            // reported and skipped: one failing row must not stop the pass
+            Err(e) => {
+                tracing::warn!(session = %id, code = e.code.as_str(), "could not decide stalled session; skipped")
+            }
         }
     }
     Ok(n)
+}
+
+async fn decide_one(st: &AppState, row: idgate_store::SessionRow) -> Result<(), ApiError> {
+    let tenant = st.store.tenant_by_id(&row.tenant_id).await?;
+    let t = Tenant::from_row(tenant).map_err(|_| ApiError::internal())?;
+    let v = sessions::view(st, &t, row)?;
+    decide::finish(st, &t, v).await.map(|_| ())
 }
 
 /// `face_recognition`: `{image}` — the selfie, quality-gated and stored sealed; kept at least
