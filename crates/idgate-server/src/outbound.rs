@@ -34,8 +34,7 @@ pub fn is_global(ip: IpAddr) -> bool {
             let six_to_four = s[0] == 0x2002;
             let teredo = s[0] == 0x2001 && s[1] == 0;
             let discard = s[0] == 0x100 && s[1..4] == [0, 0, 0];
-            !v.is_multicast()
-                && !(nat64 || six_to_four || teredo || discard)
+            !(v.is_multicast() || nat64 || six_to_four || teredo || discard)
                 && Ipv6Network::new(v, 128)
                     .map(|n| n.is_unicast_global())
                     .unwrap_or(false)
