@@ -78,25 +78,32 @@ class Probe:
 
 
 async def big_body(i, size):
-    """An unauthenticated step request announcing `size` bytes of [0,0,...] and sending them."""
+    """An unauthenticated step request announcing `size` bytes of [0,0,...] and sending them
+    (while another task waits for the answer, which may come before the body is sent)."""
     path = f"/s/AAAAAAA/t/{uuid.uuid4()}/steps/device_scan"
     chunk = b"0," * 32768
     try:
         r, w = await asyncio.open_connection(HOST, PORT, local_addr=(f"127.0.2.{i % 200 + 1}", 0))
+    except OSError:
+        return "connect failed"
+    answer = asyncio.create_task(r.readline())
+    sent = 0
+    try:
         w.write(f"POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
                 f"content-length: {size}\r\n\r\n[".encode())
         sent = 1
-        while sent < size - 1:
+        while sent < size - 1 and not answer.done():
             w.write(chunk)
             await w.drain()
             sent += len(chunk)
-        w.write(b"0]")
-        await w.drain()
-        line = await asyncio.wait_for(r.readline(), 10)
-        w.close()
-        return line.split()[1].decode() if line else "closed"
+    except (ConnectionError, OSError):
+        pass
+    try:
+        line = await asyncio.wait_for(answer, 10)
     except (ConnectionError, OSError, asyncio.TimeoutError):
-        return "reset"
+        line = b""
+    w.close()
+    return f"{line.split()[1].decode()} after {sent // 1_000_000} MB sent" if line else "no answer"
 
 
 async def phase_bodies():

@@ -62,6 +62,16 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ClientCmd,
     },
+    /// Login JWT signing keys.
+    Keys {
+        #[command(subcommand)]
+        cmd: KeysCmd,
+    },
+    /// Authenticator devices.
+    Device {
+        #[command(subcommand)]
+        cmd: crate::cli_credentials::DeviceCmd,
+    },
     /// Webhook endpoints and deliveries.
     Webhook {
         #[command(subcommand)]
@@ -77,6 +87,13 @@ enum Cmd {
         #[command(subcommand)]
         cmd: FacesCmd,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysCmd {
+    /// Add a new JWT signing key: each node signs with it from its next start; older keys stay
+    /// in the JWKS for 30 days (the longest token lifetime).
+    Rotate,
 }
 
 #[derive(Subcommand, Debug)]
@@ -302,6 +319,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             )
         }
         Cmd::ApiKey { cmd } => crate::cli_credentials::api_key(&cfg, now, cmd).await,
+        Cmd::Device { cmd } => crate::cli_credentials::device(&cfg, now, cmd).await,
+        Cmd::Keys {
+            cmd: KeysCmd::Rotate,
+        } => {
+            let store = crate::server::open_store(&cfg).await?;
+            let keys = crate::keys::load(&cfg)?;
+            crate::keys::check_fingerprint(&store, &keys).await?;
+            let kid = crate::app::login_runtime::rotate_jwt_key(&store, &keys, now).await?;
+            print(&serde_json::json!({"kid": kid, "created_at": now}))
+        }
         Cmd::Client {
             cmd: ClientCmd::Manage(cmd),
         } => crate::cli_credentials::client(&cfg, now, cmd).await,

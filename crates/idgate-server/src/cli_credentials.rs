@@ -176,6 +176,45 @@ pub async fn webhook(cfg: &Config, cmd: WebhookManage) -> Result<(), String> {
     }
 }
 
+#[derive(Subcommand, Debug)]
+pub enum DeviceCmd {
+    /// List a tenant's authenticator devices (of one person with --username).
+    List {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        username: Option<String>,
+    },
+    /// Revoke a device: it can no longer approve logins and its open socket closes.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        id: String,
+    },
+}
+
+pub async fn device(cfg: &Config, now: i64, cmd: DeviceCmd) -> Result<(), String> {
+    let m = |e: crate::http::error::ApiError| e.message;
+    match cmd {
+        DeviceCmd::List { tenant, username } => {
+            let (store, t) = store_and_tenant(cfg, &tenant).await?;
+            print(
+                &credentials::list_devices(&store, &t, username.as_deref())
+                    .await
+                    .map_err(m)?,
+            )
+        }
+        DeviceCmd::Revoke { tenant, id } => {
+            let (store, t) = store_and_tenant(cfg, &tenant).await?;
+            print(
+                &credentials::revoke_device(&store, now, &t, &id)
+                    .await
+                    .map_err(m)?,
+            )
+        }
+    }
+}
+
 /// `idgate tenant limits NAME --requests-per-second N --burst N`.
 pub async fn limits(cfg: &Config, name: &str, rps: u32, burst: u32) -> Result<(), String> {
     let store = crate::server::open_store(cfg).await?;

@@ -54,7 +54,7 @@ impl Default for LimitsConfig {
             ws_max_frame_bytes: 16 * 1024,
             header_read_timeout_ms: 10_000,
             request_timeout_ms: 30_000,
-            max_connections: 8_192,
+            max_connections: 16_384,
             max_connections_per_ip: 256,
             max_in_flight: 512,
             max_sockets_per_ip: 32,

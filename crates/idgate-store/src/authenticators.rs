@@ -10,6 +10,41 @@ const DEVICE_COLS: &str =
                            created_at, revoked_at";
 
 impl Store {
+    /// The tenant's enrolled devices (of one person when `username` is given), revoked included.
+    pub async fn devices_of(
+        &self,
+        tenant_id: &str,
+        username: Option<&str>,
+    ) -> Result<Vec<DeviceRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {DEVICE_COLS} FROM authenticator_devices WHERE tenant_id = $1 \
+             AND ($2 IS NULL OR username = $2) ORDER BY created_at, id"
+        ))
+        .bind(tenant_id)
+        .bind(username)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Revokes a live device of the tenant: it can no longer open or decide logins, gets no
+    /// pushes, and its open socket closes at its next heartbeat.
+    pub async fn revoke_device(&self, tenant_id: &str, id: &str, now: i64) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE authenticator_devices SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 \
+             AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(tenant_id)
+        .bind(id)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub async fn insert_enrollment(&self, e: &EnrollmentRow) -> Result<()> {
         sqlx::query(
             "INSERT INTO authenticator_enrollments (id, tenant_id, username, token_hash, expires_at, used_at, \

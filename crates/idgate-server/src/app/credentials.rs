@@ -123,6 +123,35 @@ pub async fn rotate_webhook_secret(
     Ok(json!({"webhook_id": id, "signing_secret": secret}))
 }
 
+pub async fn list_devices(
+    store: &Store,
+    tenant_id: &str,
+    username: Option<&str>,
+) -> Result<Value, ApiError> {
+    let devices = store.devices_of(tenant_id, username).await?;
+    Ok(Value::Array(
+        devices
+            .into_iter()
+            .map(|d| {
+                json!({"device_id": d.id, "username": d.username, "name": d.name,
+                    "push": d.push_endpoint.is_some(), "created_at": d.created_at,
+                    "revoked_at": d.revoked_at})
+            })
+            .collect(),
+    ))
+}
+
+/// Revokes an authenticator device (see [`Store::revoke_device`]).
+pub async fn revoke_device(
+    store: &Store,
+    now: i64,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Value, ApiError> {
+    store.revoke_device(tenant_id, id, now).await?;
+    Ok(json!({"device_id": id, "revoked_at": now}))
+}
+
 /// Sets the tenant's rate limit for its API keys and OAuth clients (0 requests per second:
 /// back to the server default).
 pub async fn set_rate_limit(

@@ -75,6 +75,44 @@ impl LoginRuntime {
     }
 }
 
+/// How long a superseded JWT signing key stays in the JWKS (and verifies): the longest access
+/// token lifetime (30 days, a company's login), so no token outlives its key.
+pub const JWT_KEY_RETIRED_MS: i64 = idgate_core::login::MAX_LIFETIME_PJ * 1000;
+
+async fn generate(
+    store: &Store,
+    ring: &KeyRing,
+    purpose: &str,
+    now: i64,
+) -> Result<String, String> {
+    let kid = format!(
+        "{purpose}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    let key = SigningKey::generate(kid.clone(), &mut OsRng);
+    let scalar = URL_SAFE_NO_PAD.encode(key.to_scalar());
+    let row = LoginKeyRow {
+        sealed: ring.seal_str(&scalar, kid.as_bytes(), &mut OsRng),
+        kid: kid.clone(),
+        purpose: purpose.to_owned(),
+        created_at: now,
+    };
+    store
+        .insert_login_key(&row)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(kid)
+}
+
+/// `idgate keys rotate`: a new JWT signing key, used by each node from its next start; the
+/// previous keys stay published and verifying for [`JWT_KEY_RETIRED_MS`].
+pub async fn rotate_jwt_key(store: &Store, ring: &KeyRing, now: i64) -> Result<String, String> {
+    generate(store, ring, "jwt", now).await
+}
+
+/// The keys of `purpose`, the one to sign with first. VAPID: the oldest (push subscriptions
+/// are bound to it). JWT: the newest, then the older ones superseded less than
+/// [`JWT_KEY_RETIRED_MS`] ago.
 async fn keys(
     store: &Store,
     ring: &KeyRing,
@@ -83,23 +121,21 @@ async fn keys(
 ) -> Result<Vec<SigningKey>, String> {
     let mut rows = store.login_keys(purpose).await.map_err(|e| e.to_string())?;
     if rows.is_empty() {
-        let kid = format!(
-            "{purpose}-{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..12]
-        );
-        let key = SigningKey::generate(kid.clone(), &mut OsRng);
-        let scalar = URL_SAFE_NO_PAD.encode(key.to_scalar());
-        let row = LoginKeyRow {
-            sealed: ring.seal_str(&scalar, kid.as_bytes(), &mut OsRng),
-            kid,
-            purpose: purpose.to_owned(),
-            created_at: now,
-        };
-        store
-            .insert_login_key(&row)
-            .await
-            .map_err(|e| e.to_string())?;
+        generate(store, ring, purpose, now).await?;
         rows = store.login_keys(purpose).await.map_err(|e| e.to_string())?;
+    }
+    if purpose == "jwt" {
+        // oldest first from the store: a key is retired when the next one was created
+        let retired_at: Vec<Option<i64>> = (0..rows.len())
+            .map(|i| rows.get(i + 1).map(|next| next.created_at))
+            .collect();
+        rows = rows
+            .into_iter()
+            .zip(retired_at)
+            .filter(|(_, r)| r.is_none_or(|at| now - at < JWT_KEY_RETIRED_MS))
+            .map(|(row, _)| row)
+            .collect();
+        rows.reverse();
     }
     rows.iter()
         .map(|r| {

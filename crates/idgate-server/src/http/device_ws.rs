@@ -7,7 +7,8 @@
 //! device's username `{"type":"login_request","short_token","client_name","scope","url",
 //! "expires_in"}` (the Web Push payload plus `expires_in`), and `{"type":"heartbeat","time"}`
 //! every heartbeat period. Close codes: 1001 server stopping, 4400 malformed frame, 4401
-//! unknown device or bad signature, 4408 no auth frame in time.
+//! unknown device or bad signature (or the device revoked while connected: checked at each
+//! heartbeat), 4408 no auth frame in time, 1013 the tenant's socket cap.
 
 use std::time::Duration;
 
@@ -106,7 +107,13 @@ async fn run(st: AppState, mut socket: WebSocket) {
                 Err(RecvError::Lagged(_)) => None,
                 Err(RecvError::Closed) => return,
             },
-            _ = tick.tick() => Some(json!({"type": "heartbeat", "time": st.now() / 1000})),
+            _ = tick.tick() => {
+                // a device revoked meanwhile loses its socket
+                if let Err(idgate_store::StoreError::NotFound) = st.store.device(&device.id).await {
+                    return close(socket, CLOSE_BAD_TOKEN, "device revoked").await;
+                }
+                Some(json!({"type": "heartbeat", "time": st.now() / 1000}))
+            }
             m = socket.recv() => match m {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
                 _ => None,

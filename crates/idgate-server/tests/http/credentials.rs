@@ -171,3 +171,35 @@ async fn a_removed_webhook_endpoint_gets_no_new_events() {
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_rotated_jwt_key_signs_and_the_old_one_stays_published_until_tokens_expire() {
+    use idgate_server::app::login_runtime::{rotate_jwt_key, LoginRuntime, JWT_KEY_RETIRED_MS};
+    for b in BACKENDS {
+        let s = start(b).await;
+        let st = &s.running.state;
+        let old = st.login.active().kid().to_owned();
+        s.clock.advance_ms(1_000);
+        let now = st.now();
+        let new = rotate_jwt_key(&st.store, &st.keys, now).await.unwrap();
+        // a node started after the rotation signs with the new key and publishes both
+        let load = |at: i64| LoginRuntime::load(&st.store, &st.keys, at, 1_000, (true, true));
+        let rt = load(now + 1).await.unwrap();
+        assert_eq!(rt.active().kid(), new);
+        let kids: Vec<String> = rt
+            .public_keys()
+            .iter()
+            .map(|k| k.kid().to_owned())
+            .collect();
+        assert_eq!(kids, vec![new.clone(), old.clone()]);
+        // once every token the old key signed has expired, it is no longer published
+        let rt = load(now + JWT_KEY_RETIRED_MS).await.unwrap();
+        let kids: Vec<String> = rt
+            .public_keys()
+            .iter()
+            .map(|k| k.kid().to_owned())
+            .collect();
+        assert_eq!(kids, vec![new]);
+        s.stop().await;
+    }
+}

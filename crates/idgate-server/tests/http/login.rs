@@ -508,3 +508,28 @@ async fn sockets_follow_logins_changed_on_another_node() {
     e.s.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn a_revoked_device_loses_its_socket_and_cannot_approve() {
+    for b in BACKENDS {
+        let e = env(b).await;
+        let d = e.device(CPF_A, None).await;
+        let mut ws = device_socket(&e, &d, None).await;
+        assert_eq!(next_json(&mut ws).await["type"], "ready", "{b:?}");
+        let store = &e.s.running.state.store;
+        let listed = idgate_server::app::credentials::list_devices(store, &e.s.a.id, None)
+            .await
+            .unwrap();
+        assert_eq!(listed[0]["device_id"], d.id.as_str(), "{listed}");
+        idgate_server::app::credentials::revoke_device(store, e.now_s() * 1000, &e.s.a.id, &d.id)
+            .await
+            .unwrap();
+        // the open socket closes at its next heartbeat
+        assert_eq!(next_json(&mut ws).await["close"], 4401, "{b:?}");
+        // and the device can no longer open a login
+        let (_, v) = e.start(json!({})).await;
+        let (st, _) = e.open(&d, v["short_token"].as_str().unwrap()).await;
+        assert!((400..500).contains(&st), "{st}");
+        e.s.stop().await;
+    }
+}
