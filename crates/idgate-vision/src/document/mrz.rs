@@ -7,8 +7,11 @@ use serde::Serialize;
 pub use super::ocr::mrz_read::{read_mrz, MrzRead, MrzTiming};
 
 mod fields;
+mod plausible;
 mod repair;
 use fields::{fields, fix_by_check_digit};
+pub use plausible::known_country;
+use plausible::{filler_lookalike, implausible};
 use repair::{length_candidates, normalise, repair_line};
 
 /// The three ICAO 9303 layouts.
@@ -110,12 +113,31 @@ pub struct Mrz {
     pub checks: Vec<CheckDigit>,
     /// Characters changed by repair (class confusions, fillers, length fixes).
     pub corrections: usize,
+    /// Rules beyond the check digits that the zone breaks (`document_code`,
+    /// `document_code_filler`, `issuing_country`, `nationality`, `birth_date`, `expiry_date`,
+    /// `names`, `document_number`); empty when plausible.
+    pub doubts: Vec<&'static str>,
 }
 
 impl Mrz {
     /// True when every check digit holds.
     pub fn all_checks_valid(&self) -> bool {
         self.checks.iter().all(|c| c.valid)
+    }
+
+    /// Every check digit holds and no other rule is broken.
+    pub fn trustworthy(&self) -> bool {
+        self.all_checks_valid() && self.doubts.is_empty()
+    }
+
+    /// How good a reading is: valid check digits, then plausibility, then fewer repairs.
+    pub fn quality(&self) -> (usize, bool, std::cmp::Reverse<usize>) {
+        let valid = self.checks.iter().filter(|c| c.valid).count();
+        (
+            valid,
+            self.doubts.is_empty(),
+            std::cmp::Reverse(self.corrections),
+        )
     }
 }
 
@@ -162,21 +184,33 @@ pub fn parse_mrz(lines: &[&str]) -> Result<Mrz, MrzError> {
     let format = detect_format(&clean)?;
     let mut best: Option<Mrz> = None;
     for candidate in length_candidates(&clean, format) {
-        let mrz = repair_and_parse(format, &candidate.0, candidate.1);
-        let better = match &best {
-            None => true,
-            Some(b) => score(&mrz) > score(b),
-        };
-        if better {
-            best = Some(mrz);
+        for (lines, fixes) in code_filler_variants(candidate) {
+            let mrz = repair_and_parse(format, &lines, fixes);
+            if best.as_ref().is_none_or(|b| mrz.quality() > b.quality()) {
+                best = Some(mrz);
+            }
         }
     }
     best.ok_or_else(|| MrzError::Layout(clean.iter().map(String::len).collect()))
 }
 
-fn score(m: &Mrz) -> (usize, std::cmp::Reverse<usize>) {
-    let valid = m.checks.iter().filter(|c| c.valid).count();
-    (valid, std::cmp::Reverse(m.corrections))
+/// The lines as read, and, when a passport's document code `P` is followed by a letter OCR
+/// gives for a filler (`PK`, `PA`...), the same with the filler: line 1 has no check digit, so
+/// plausibility picks between them (no State issues those type letters).
+fn code_filler_variants((lines, fixes): (Vec<String>, usize)) -> Vec<(Vec<String>, usize)> {
+    let first: Vec<char> = lines
+        .first()
+        .map(|l| l.chars().take(2).collect())
+        .unwrap_or_default();
+    let mut out = vec![(lines.clone(), fixes)];
+    if let ['P', c] = first[..] {
+        if filler_lookalike(c) {
+            let mut alt = lines;
+            alt[0].replace_range(1..2, "<");
+            out.push((alt, fixes + 1));
+        }
+    }
+    out
 }
 
 /// The format from the line count and the longest line (the data line is the most reliably
@@ -215,6 +249,7 @@ fn repair_and_parse(format: MrzFormat, lines: &[String], length_fixes: usize) ->
     let mut mrz = fields(format, rep);
     mrz.corrections = fixed;
     fix_by_check_digit(&mut mrz);
+    mrz.doubts = implausible(&mrz);
     mrz
 }
 

@@ -157,6 +157,7 @@ fn mrz_json(p: &MrzPart) -> Value {
         "confidence": round(p.confidence),
         "upside_down": p.upside_down,
         "corrections": m.corrections,
+        "doubts": m.doubts,
         "fields": {
             "document_type": m.document_type, "issuing_country": m.issuing_country,
             "surname": m.surname, "given_names": m.given_names,

@@ -47,6 +47,7 @@ pub(super) fn fields(format: MrzFormat, lines: Vec<String>) -> Mrz {
         optional_data_2: String::new(),
         checks: Vec::new(),
         corrections: 0,
+        doubts: Vec::new(),
         lines: Vec::new(),
     };
     if format == MrzFormat::Td1 {

@@ -2,6 +2,7 @@
 //! (`ort`, with `libonnxruntime.so` loaded at run time). Pixels in, lines of text out. Models
 //! come from `scripts/setup.d/30-ocr.sh`; nothing is downloaded here.
 
+mod deskew;
 mod detect;
 mod fold;
 mod geometry;

@@ -8,6 +8,7 @@ use std::time::Instant;
 use image::RgbImage;
 use serde::Serialize;
 
+use super::deskew::{skew_degrees, straighten};
 use super::detect::{detect, DetLimits};
 use super::geometry::{crop_quad, rotate_quad_180, Quad};
 use super::mrz_lines::{candidates, close_pair, down, equal_lines, join_lines, pad_quad};
@@ -49,6 +50,11 @@ const MRZ_LIMITS: DetLimits = DetLimits {
     min_side: 512,
     max_side: 960,
 };
+/// A page smaller than this (a small scan, 300–450 px wide) is also read enlarged
+/// `UPSCALE` times with a sharp filter: its MRZ characters are a few pixels high, and the
+/// recogniser reads sharper strokes better than a bilinear stretch of the line.
+const SMALL_SIDE: u32 = 720;
+const UPSCALE: u32 = 2;
 /// Crop heights tried (relative to the detected box) when the first read fails its checks.
 const PAD_VARIANTS: [f32; 3] = [1.0, 1.2, 0.85];
 /// MRZ lines are recognised narrower than their aspect ratio: OCR-B is monospace and widely
@@ -60,46 +66,84 @@ const MRZ_X_SCALE: f32 = 0.7;
 /// nothing; reads go wrong only below ~15.
 const MRZ_MAX_WIDTH: u32 = 44 * 20;
 
-/// Finds and reads the machine-readable zone of a document photo or scan.
+/// Finds and reads the machine-readable zone of a document photo or scan. A page whose zone
+/// does not read at first is straightened by the skew of its text lines (if tilted) and read
+/// again, then detected at a larger scale.
 /// `NoText` when the image has no text lines; `NoMrz` when no zone parses.
 pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, VisionError> {
     let t0 = Instant::now();
-    let (mut detect_ms, mut recognise_ms) = (0.0, 0.0);
-    let mut text = false;
-    let mut best: Option<(Group, bool)> = None;
-    for limits in [QUICK_LIMITS, MRZ_LIMITS] {
-        let t = Instant::now();
-        let boxes: Vec<Quad> = detect(&mut engine.det, img, limits)?
-            .into_iter()
-            .map(|b| b.quad)
-            .collect();
-        detect_ms += ms(t);
-        text |= !boxes.is_empty();
-        let t = Instant::now();
-        let found = read_zone(engine, img, boxes)?;
-        recognise_ms += ms(t);
-        if found.as_ref().map(|(g, _)| score(g)) > best.as_ref().map(|(g, _)| score(g)) {
-            best = found;
-        }
-        if best.as_ref().is_some_and(|(g, _)| g.mrz.all_checks_valid()) {
-            break;
+    let mut run = Passes::default();
+    let boxes = run.pass(engine, img, QUICK_LIMITS)?;
+    if !run.done() && img.width().max(img.height()) < SMALL_SIDE {
+        let (w, h) = (img.width() * UPSCALE, img.height() * UPSCALE);
+        let large = image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom);
+        run.pass(engine, &large, QUICK_LIMITS)?;
+    }
+    if !run.done() {
+        run.pass(engine, img, MRZ_LIMITS)?;
+    }
+    if !run.done() {
+        if let Some(deg) = skew_degrees(&boxes) {
+            let straight = straighten(img, deg);
+            run.pass(engine, &straight, QUICK_LIMITS)?;
+            if !run.done() {
+                run.pass(engine, &straight, MRZ_LIMITS)?;
+            }
         }
     }
-    if !text {
+    if !run.text {
         return Err(VisionError::NoText);
     }
-    let (group, upside_down) = best.ok_or(VisionError::NoMrz)?;
+    let (group, upside_down) = run.best.ok_or(VisionError::NoMrz)?;
     Ok(MrzRead {
         mrz: group.mrz,
         lines: group.raw,
         confidence: group.confidence,
         upside_down,
         timing: MrzTiming {
-            detect_ms,
-            recognise_ms,
+            detect_ms: run.detect_ms,
+            recognise_ms: run.recognise_ms,
             total_ms: ms(t0),
         },
     })
+}
+
+/// The detection passes of one read: the best zone so far and the time spent.
+#[derive(Default)]
+struct Passes {
+    best: Option<(Group, bool)>,
+    text: bool,
+    detect_ms: f64,
+    recognise_ms: f64,
+}
+
+impl Passes {
+    /// Detects at `limits` and reads the zone among the boxes; returns the boxes.
+    fn pass(
+        &mut self,
+        engine: &mut OcrEngine,
+        img: &RgbImage,
+        limits: DetLimits,
+    ) -> Result<Vec<Quad>, VisionError> {
+        let t = Instant::now();
+        let boxes: Vec<Quad> = detect(&mut engine.det, img, limits)?
+            .into_iter()
+            .map(|b| b.quad)
+            .collect();
+        self.detect_ms += ms(t);
+        self.text |= !boxes.is_empty();
+        let t = Instant::now();
+        let found = read_zone(engine, img, boxes.clone())?;
+        self.recognise_ms += ms(t);
+        if found.as_ref().map(|(g, _)| score(g)) > self.best.as_ref().map(|(g, _)| score(g)) {
+            self.best = found;
+        }
+        Ok(boxes)
+    }
+
+    fn done(&self) -> bool {
+        self.best.as_ref().is_some_and(|(g, _)| g.mrz.trustworthy())
+    }
 }
 
 /// Reads the zone among one detection's boxes: the best group found and whether it was read
@@ -146,7 +190,7 @@ fn read_zone(
             if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
                 best = group.map(|g| (g, upside_down));
             }
-            if best.as_ref().is_some_and(|(g, _)| g.mrz.all_checks_valid()) {
+            if best.as_ref().is_some_and(|(g, _)| g.mrz.trustworthy()) {
                 return Ok(best);
             }
         }
@@ -202,15 +246,15 @@ fn read_zone(
         if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
             best = group.map(|g| (g, upside_down));
         }
-        if best.as_ref().is_some_and(|(g, _)| g.mrz.all_checks_valid()) {
+        if best.as_ref().is_some_and(|(g, _)| g.mrz.trustworthy()) {
             break;
         }
     }
     Ok(best)
 }
 
-fn score(g: &Group) -> usize {
-    g.mrz.checks.iter().filter(|c| c.valid).count()
+fn score(g: &Group) -> (usize, bool, std::cmp::Reverse<usize>) {
+    g.mrz.quality()
 }
 
 /// Recognised text per (line, crop padding), so later passes do not read a line twice.
@@ -263,10 +307,7 @@ fn read_group(
                 .collect(),
         );
         best = best_group(&reads);
-        if best
-            .as_ref()
-            .is_some_and(|g: &Group| g.mrz.all_checks_valid())
-        {
+        if best.as_ref().is_some_and(|g: &Group| g.mrz.trustworthy()) {
             break;
         }
     }
@@ -313,7 +354,7 @@ fn maybe_mrz(text: &str) -> bool {
 /// keeps the parse with the most valid check digits (then the lowest position on the page).
 fn best_group(reads: &[Vec<(String, f32)>]) -> Option<Group> {
     let n = reads.first()?.len();
-    let mut best: Option<(usize, usize, Group)> = None;
+    let mut best: Option<((usize, bool), usize, Group)> = None;
     for size in [3usize, 2] {
         for start in 0..n.saturating_sub(size - 1) {
             let idx: Vec<usize> = (start..start + size).collect();
@@ -334,8 +375,11 @@ fn best_group(reads: &[Vec<(String, f32)>]) -> Option<Group> {
             for combo in combinations(&options) {
                 let texts: Vec<&str> = combo.iter().map(|(t, _)| t.as_str()).collect();
                 let Ok(mrz) = parse_mrz(&texts) else { continue };
-                let valid = mrz.checks.iter().filter(|c| c.valid).count() * 2
-                    + usize::from(mrz.all_checks_valid()) * 10;
+                let valid = (
+                    mrz.checks.iter().filter(|c| c.valid).count() * 2
+                        + usize::from(mrz.all_checks_valid()) * 10,
+                    mrz.doubts.is_empty(),
+                );
                 let better = best
                     .as_ref()
                     .is_none_or(|(v, s, _)| (valid, start) > (*v, *s));
