@@ -31,18 +31,20 @@ impl Store {
             .await
     }
 
-    pub async fn login_job_done(&self, id: &str, now: i64) -> Result<()> {
-        self.succeeded(&JOBS, id, now).await
+    /// Records a success by `owner`, if its lease still holds at `now` (else `Conflict`).
+    pub async fn login_job_done(&self, id: &str, owner: &str, now: i64) -> Result<()> {
+        self.succeeded(&JOBS, id, owner, now).await
     }
 
-    /// Records a failed attempt: due again at `next_at`, or dead when `next_at` is `None`.
+    /// Records a failed attempt by `owner` (lease as above): due again at `next_at`, or dead
+    /// when `next_at` is `None`.
     pub async fn login_job_failed(
         &self,
-        id: &str,
+        lease: (&str, &str, i64),
         error: &str,
         next_at: Option<i64>,
     ) -> Result<()> {
-        self.failed(&JOBS, id, error, next_at).await
+        self.failed(&JOBS, lease, error, next_at).await
     }
 
     pub async fn login_jobs_of(&self, login_id: &str) -> Result<Vec<LoginJobRow>> {

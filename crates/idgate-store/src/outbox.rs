@@ -28,13 +28,20 @@ impl Store {
             .await
     }
 
-    pub async fn outbox_delivered(&self, id: &str, now: i64) -> Result<()> {
-        self.succeeded(&OUTBOX, id, now).await
+    /// Records a delivery by `owner`, if its lease still holds at `now` (else `Conflict`).
+    pub async fn outbox_delivered(&self, id: &str, owner: &str, now: i64) -> Result<()> {
+        self.succeeded(&OUTBOX, id, owner, now).await
     }
 
-    /// Records a failed attempt: due again at `next_at`, or dead when `next_at` is `None`.
-    pub async fn outbox_failed(&self, id: &str, error: &str, next_at: Option<i64>) -> Result<()> {
-        self.failed(&OUTBOX, id, error, next_at).await
+    /// Records a failed attempt by `owner` (lease as above): due again at `next_at`, or dead
+    /// when `next_at` is `None`.
+    pub async fn outbox_failed(
+        &self,
+        lease: (&str, &str, i64),
+        error: &str,
+        next_at: Option<i64>,
+    ) -> Result<()> {
+        self.failed(&OUTBOX, lease, error, next_at).await
     }
 
     /// Dead (or, with `event_id`, any) deliveries of a tenant back to pending; returns how many.

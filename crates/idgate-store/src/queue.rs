@@ -57,39 +57,58 @@ impl Store {
     }
 
     /// Records a successful attempt.
-    pub(crate) async fn succeeded(&self, q: &Queue, id: &str, now: i64) -> Result<()> {
-        sqlx::query(&format!(
+    /// Records a success by `owner`, whose lease must still hold at `now`: a worker whose lease
+    /// expired (the row may be claimed by another) gets `Conflict` and changes nothing.
+    pub(crate) async fn succeeded(&self, q: &Queue, id: &str, owner: &str, now: i64) -> Result<()> {
+        let n = sqlx::query(&format!(
             "UPDATE {} SET status = '{}', attempts = attempts + 1, {} = $1, lease_until = 0, \
-             last_error = NULL WHERE id = $2",
+             last_error = NULL WHERE id = $2 AND lease_owner = $3 AND lease_until > $1",
             q.table, q.done_status, q.done_at
         ))
         .bind(now)
         .bind(id)
+        .bind(owner)
         .execute(&self.write)
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        held(n)
     }
 
     /// Records a failed attempt: due again at `next_at`, or dead when `next_at` is `None`.
+    /// Same lease rule as [`Store::succeeded`].
     pub(crate) async fn failed(
         &self,
         q: &Queue,
-        id: &str,
+        lease: (&str, &str, i64),
         error: &str,
         next_at: Option<i64>,
     ) -> Result<()> {
+        let (id, owner, now) = lease;
         let status = if next_at.is_some() { "pending" } else { "dead" };
-        sqlx::query(&format!(
+        let n = sqlx::query(&format!(
             "UPDATE {} SET status = $1, attempts = attempts + 1, next_attempt_at = $2, lease_until = 0, \
-             last_error = $3 WHERE id = $4",
+             last_error = $3 WHERE id = $4 AND lease_owner = $5 AND lease_until > $6",
             q.table
         ))
         .bind(status)
         .bind(next_at.unwrap_or(0))
         .bind(error)
         .bind(id)
+        .bind(owner)
+        .bind(now)
         .execute(&self.write)
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        held(n)
     }
+}
+
+/// `Conflict` when the update found no row still leased to its owner.
+fn held(n: u64) -> Result<()> {
+    if n == 0 {
+        return Err(crate::error::StoreError::Conflict(
+            "lease expired or taken by another worker",
+        ));
+    }
+    Ok(())
 }

@@ -307,11 +307,18 @@ async fn outbox_fans_out_leases_retries_and_replays() {
             "leased rows are not claimed twice"
         );
         let (first, rest) = claimed.split_first().unwrap();
-        s.outbox_delivered(&first.id, 30).await.unwrap();
-        s.outbox_failed(&rest[0].id, "boom", Some(500))
+        // another worker cannot complete w1's deliveries
+        assert!(matches!(
+            s.outbox_delivered(&first.id, "w2", 30).await,
+            Err(StoreError::Conflict(_))
+        ));
+        s.outbox_delivered(&first.id, "w1", 30).await.unwrap();
+        s.outbox_failed((&rest[0].id, "w1", 30), "boom", Some(500))
             .await
             .unwrap();
-        s.outbox_failed(&rest[1].id, "dead", None).await.unwrap();
+        s.outbox_failed((&rest[1].id, "w1", 30), "dead", None)
+            .await
+            .unwrap();
         // lease of the failed one is released; it is due at 500, not before
         assert!(s
             .claim_outbox("w2", 499, 2000, 10)
@@ -326,6 +333,21 @@ async fn outbox_fans_out_leases_retries_and_replays() {
         assert_eq!(again[0].attempts, 1);
         // an expired lease (crashed worker) makes it due again
         assert_eq!(s.claim_outbox("w3", 2000, 3000, 10).await.unwrap().len(), 1);
+        // w2, whose lease expired (and w3 holds the row now), cannot complete or fail it
+        assert!(matches!(
+            s.outbox_delivered(&again[0].id, "w2", 2100).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            s.outbox_failed((&again[0].id, "w2", 2100), "late", None)
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        // nor can w3 once its own lease has run out
+        assert!(matches!(
+            s.outbox_delivered(&again[0].id, "w3", 3000).await,
+            Err(StoreError::Conflict(_))
+        ));
         assert_eq!(s.outbox_replay("a", None, 5000).await.unwrap(), 1);
         let dead_again = s.claim_outbox("w4", 5000, 6000, 10).await.unwrap();
         assert!(dead_again.iter().any(|r| r.id == rest[1].id));

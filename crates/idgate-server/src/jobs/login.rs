@@ -98,7 +98,7 @@ pub async fn deliver_now(st: &AppState, jobs: &[LoginJobRow]) -> bool {
                 .await
             {
                 Ok(rows) => match rows.into_iter().next() {
-                    Some(row) => deliver(&st, row).await,
+                    Some(row) => deliver(&st, row, &owner).await,
                     None => false,
                 },
                 Err(_) => false,
@@ -131,8 +131,8 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
         let full = batch.len() as i64 == BATCH;
         let mut set = JoinSet::new();
         for row in batch {
-            let st = st.clone();
-            set.spawn(async move { deliver(&st, row).await });
+            let (st, owner) = (st.clone(), owner.clone());
+            set.spawn(async move { deliver(&st, row, &owner).await });
         }
         while set.join_next().await.is_some() {}
         if full {
@@ -146,7 +146,7 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-async fn deliver(st: &AppState, row: LoginJobRow) -> bool {
+async fn deliver(st: &AppState, row: LoginJobRow, owner: &str) -> bool {
     let result = match row.kind.as_str() {
         "callback" => callback(st, &row).await,
         "push" => push(st, &row).await,
@@ -154,7 +154,7 @@ async fn deliver(st: &AppState, row: LoginJobRow) -> bool {
     };
     let now = st.now();
     let (ok, stored) = match result {
-        Ok(()) => (true, st.store.login_job_done(&row.id, now).await),
+        Ok(()) => (true, st.store.login_job_done(&row.id, owner, now).await),
         Err(f) => {
             let attempts = row.attempts as u32 + 1;
             let next = (!f.permanent && attempts < st.cfg.login.max_attempts)
@@ -162,7 +162,9 @@ async fn deliver(st: &AppState, row: LoginJobRow) -> bool {
             tracing::info!(job = %row.id, kind = %row.kind, attempts, dead = next.is_none(), error = %f.msg, "login job attempt failed");
             (
                 false,
-                st.store.login_job_failed(&row.id, &f.msg, next).await,
+                st.store
+                    .login_job_failed((&row.id, owner, now), &f.msg, next)
+                    .await,
             )
         }
     };

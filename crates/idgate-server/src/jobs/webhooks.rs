@@ -82,10 +82,10 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
         let mut set = JoinSet::new();
         for (_, mut rows) in by_endpoint {
             rows.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
-            let (st, client) = (st.clone(), client.clone());
+            let (st, client, owner) = (st.clone(), client.clone(), owner.clone());
             set.spawn(async move {
                 for row in rows {
-                    deliver(&st, &client, row).await;
+                    deliver(&st, &client, row, &owner).await;
                 }
             });
         }
@@ -101,13 +101,13 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-async fn deliver(st: &AppState, client: &reqwest::Client, row: OutboxRow) {
+async fn deliver(st: &AppState, client: &reqwest::Client, row: OutboxRow, owner: &str) {
     let result = attempt(st, client, &row).await;
     let now = st.now();
     let stored = match result {
         Ok(()) => {
             Metrics::inc(&st.metrics.webhooks_delivered);
-            st.store.outbox_delivered(&row.id, now).await
+            st.store.outbox_delivered(&row.id, owner, now).await
         }
         Err(err) => {
             Metrics::inc(&st.metrics.webhooks_failed);
@@ -115,11 +115,13 @@ async fn deliver(st: &AppState, client: &reqwest::Client, row: OutboxRow) {
             let next = (attempts < st.cfg.webhooks.max_attempts)
                 .then(|| now + backoff_ms(st.cfg.webhooks.base_delay_ms, attempts - 1) as i64);
             tracing::info!(delivery = %row.id, attempts, dead = next.is_none(), error = %err, "webhook attempt failed");
-            st.store.outbox_failed(&row.id, &err, next).await
+            st.store
+                .outbox_failed((&row.id, owner, now), &err, next)
+                .await
         }
     };
     if let Err(e) = stored {
-        tracing::warn!(error = %e, delivery = %row.id, "could not record delivery outcome; the lease will expire");
+        tracing::warn!(error = %e, delivery = %row.id, "delivery outcome not recorded (lease expired or store failed); it will be attempted again");
     }
 }
 
