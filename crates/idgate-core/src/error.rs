@@ -72,6 +72,9 @@ codes! {
     TooBlurry = ("too_blurry", 400, "image_quality", "A imagem está desfocada");
     TooDark = ("too_dark", 400, "image_quality", "A imagem está escura demais");
     TooBright = ("too_bright", 400, "image_quality", "A imagem está clara demais");
+    InvalidFrames = ("invalid_frames", 400, "Invalid frames", "Os quadros enviados não formam uma sequência válida");
+    LivenessRequired = ("liveness_required", 400, "Liveness required", "A etapa de rosto exige a prova de vida");
+    LivenessFailed = ("liveness_failed", 422, "Liveness failed", "A prova de vida não foi aprovada");
     ModelUnavailable = ("model_unavailable", 503, "Model unavailable", "Modelo de reconhecimento indisponível");
     Internal = ("internal_error", 500, "Internal error", "Erro interno");
 }

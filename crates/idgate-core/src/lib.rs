@@ -4,6 +4,7 @@
 pub mod crypto;
 pub mod error;
 pub mod jose;
+pub mod liveness;
 pub mod login;
 pub mod session;
 pub mod validate;

@@ -87,6 +87,17 @@ enum Cmd {
         #[command(subcommand)]
         cmd: FacesCmd,
     },
+    /// Active liveness.
+    Liveness {
+        #[command(subcommand)]
+        cmd: LivenessCmd,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum LivenessCmd {
+    /// Each clip's outcome, reasons and timings over DIR/<case>/{*.jpg, case.json}.
+    Eval { dir: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]
@@ -127,6 +138,9 @@ enum TenantCmd {
         /// More distinct CPFs than this on one device in 24 h is a risk signal.
         #[arg(long, default_value_t = idgate_core::session::decision::DEFAULT_MAX_CPFS_PER_DEVICE)]
         max_cpfs_per_device: u32,
+        /// Liveness attempts a session's face step allows before it fails for good (1-10).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=10))]
+        liveness_attempts: u8,
     },
     /// Set the origins allowed to frame the tenant's `open_mode: iframe` sessions (none given:
     /// no other site may).
@@ -303,6 +317,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     unverifiable,
                     risky_device,
                     max_cpfs_per_device,
+                    liveness_attempts,
                 },
         } => {
             let store = crate::server::open_store(&cfg).await?;
@@ -310,6 +325,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 "unverifiable": unverifiable,
                 "risky_device": risky_device,
                 "max_cpfs_per_device": max_cpfs_per_device,
+                "liveness_attempts": liveness_attempts,
             }))
             .map_err(|e| e.to_string())?;
             print(
@@ -391,6 +407,21 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             print(&serde_json::json!({"tenant_id": t, "requeued": n}))
+        }
+        Cmd::Liveness {
+            cmd: LivenessCmd::Eval { dir },
+        } => {
+            let faces = cfg.faces.clone();
+            let report = tokio::task::spawn_blocking(move || {
+                let mut models = idgate_vision::face::FaceModels::load(&faces.faces_dir())
+                    .map_err(|e| e.to_string())?;
+                idgate_vision::face::liveness::eval::eval_dir(&dir, &mut models)
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+            print!("{report}");
+            Ok(())
         }
         Cmd::Faces {
             cmd: FacesCmd::Eval { dir },

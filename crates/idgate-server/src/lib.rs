@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod openapi_documents;
 pub mod openapi_faces;
 pub mod openapi_flow;
+pub mod openapi_liveness;
 pub mod openapi_login;
 pub mod outbound;
 pub mod server;

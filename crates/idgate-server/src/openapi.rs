@@ -234,10 +234,12 @@ pub fn document() -> Value {
     if let Some(p) = doc["paths"].as_object_mut() {
         p.extend(crate::openapi_documents::paths());
         p.extend(crate::openapi_flow::paths());
+        p.extend(crate::openapi_liveness::paths());
     }
     if let Some(s) = doc["components"]["schemas"].as_object_mut() {
         s.extend(crate::openapi_documents::schemas());
         s.extend(crate::openapi_flow::schemas());
+        s.extend(crate::openapi_liveness::schemas());
     }
     doc
 }

@@ -35,8 +35,10 @@ pub fn paths() -> Map<String, Value> {
     let op = json!({
         "summary": "Submit a step of the hosted flow",
         "description": "Authenticated by the session URL's hash and token (the link the person was sent). Steps are taken in \
-            the session's order: `device_scan` `{session_id?}`, `face_recognition` `{image}` (a selfie, quality-gated like \
-            `POST /face_recognition/image`), `personal_document` `{document_template, documents: [{document_b64, file_type}]}` \
+            the session's order: `device_scan` `{session_id?}`, `face_recognition` `{challenge_id, frames}` (a liveness proof: \
+            a bare `{image}` is `400 liveness_required`; a failed attempt is `422 liveness_failed` with `details.reasons` and \
+            `details.attempts_left` until the tenant's attempts run out, then the step completes as failed and the decision says \
+            `liveness_failed`), `personal_document` `{document_template, documents: [{document_b64, file_type}]}` \
             (one of the session's `document_templates`, front and back or one PDF; each side read like `POST /ocr/image`). \
             The step's references go to `step_data` (`image_key`, `ocr_keys`, `session_id`, `event_date`). After the last \
             step the session moves to `processing` and the decision policy makes it `approved`, `rejected` or \
@@ -58,7 +60,7 @@ pub fn paths() -> Map<String, Value> {
             "410": err("`session_expired`: the link or the session has expired"),
             "413": err("body, image or PDF over its limit"),
             "415": err("the body is not `application/json`"),
-            "422": err("no text or MRZ on the document"),
+            "422": err("no text or MRZ on the document; `liveness_failed` (details: reasons, attempts_left)"),
             "503": err("the face or OCR engine is busy or not loaded")
         }
     });
@@ -117,8 +119,11 @@ pub fn schemas() -> Map<String, Value> {
         ),
         (
             "FaceRecognitionStep".to_owned(),
-            json!({"type": "object", "required": ["image"], "additionalProperties": false, "properties": {
-            "image": {"type": "string", "description": "base64 of a JPEG, PNG or WebP selfie"}}}),
+            json!({"type": "object", "required": ["challenge_id"], "additionalProperties": false, "properties": {
+            "challenge_id": {"type": "string", "format": "uuid", "description": "a challenge from POST /s/{hash}/t/{token}/liveness"},
+            "frames": {"type": "array", "maxItems": 120, "items": {"type": "object", "required": ["image", "t_ms"], "properties": {
+                "image": {"type": "string"}, "t_ms": {"type": "integer", "minimum": 0}}},
+                "description": "the frames of the challenge (see POST /v1/liveness/challenges/{id}/verify); omitted when the challenge was already verified"}}}),
         ),
         (
             "PersonalDocumentStep".to_owned(),

@@ -47,6 +47,9 @@ pub enum VisionError {
     PdfStreamTooLarge { limit: usize },
     #[error("the PDF is encrypted")]
     PdfEncrypted,
+    /// Liveness frames that cannot be judged as a sequence (mixed sizes, too many).
+    #[error("invalid frames: {0}")]
+    InvalidFrames(String),
     /// Every face worker is busy and the queue is full: retry shortly (503 + Retry-After).
     #[error("the face engine is busy; retry shortly")]
     Busy,
@@ -78,6 +81,7 @@ impl VisionError {
             Self::PdfTooManyObjects { .. } => "pdf_too_many_objects",
             Self::PdfStreamTooLarge { .. } => "pdf_stream_too_large",
             Self::PdfEncrypted => "pdf_encrypted",
+            Self::InvalidFrames(_) => "invalid_frames",
             Self::Busy => "busy",
         }
     }

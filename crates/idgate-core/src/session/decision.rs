@@ -37,10 +37,11 @@ pub enum ReasonCode {
     DocumentFaceNotFound,
     FaceMatchFailed,
     DeviceRisky,
+    LivenessFailed,
 }
 
 impl ReasonCode {
-    pub const ALL: [ReasonCode; 14] = [
+    pub const ALL: [ReasonCode; 15] = [
         Self::DocumentNotValidated,
         Self::DocumentCheckDigitsInvalid,
         Self::DocumentCheckDigitsUnread,
@@ -55,6 +56,7 @@ impl ReasonCode {
         Self::DocumentFaceNotFound,
         Self::FaceMatchFailed,
         Self::DeviceRisky,
+        Self::LivenessFailed,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -73,6 +75,7 @@ impl ReasonCode {
             Self::DocumentFaceNotFound => "document_face_not_found",
             Self::FaceMatchFailed => "face_match_failed",
             Self::DeviceRisky => "device_risky",
+            Self::LivenessFailed => "liveness_failed",
         }
     }
 }
@@ -149,6 +152,9 @@ pub struct Evidence {
     pub face: Option<FaceEvidence>,
     /// The risk signals the device scan raised (empty: none, or no device scan).
     pub device_risks: Vec<String>,
+    /// The liveness outcome of the face step: `Some(false)` when every allowed attempt failed.
+    /// `None` for a session without a face step.
+    pub liveness: Option<bool>,
 }
 
 /// What to do when a check cannot be made.
@@ -186,6 +192,13 @@ pub struct Policy {
     /// More distinct CPFs than this on one device fingerprint in 24 h is a risk signal.
     #[serde(default = "default_max_cpfs")]
     pub max_cpfs_per_device: u32,
+    /// Liveness attempts a session's face step allows before it fails for good (default 3).
+    #[serde(default = "default_liveness_attempts")]
+    pub liveness_attempts: u8,
+}
+
+fn default_liveness_attempts() -> u8 {
+    3
 }
 
 impl Default for Policy {
@@ -194,6 +207,7 @@ impl Default for Policy {
             unverifiable: Unverifiable::default(),
             risky_device: RiskyDevice::default(),
             max_cpfs_per_device: DEFAULT_MAX_CPFS_PER_DEVICE,
+            liveness_attempts: default_liveness_attempts(),
         }
     }
 }
@@ -366,6 +380,13 @@ pub fn decide(policy: &Policy, e: &Evidence) -> Decision {
         ),
         Some(FaceEvidence::Match { .. }) | None => {}
     }
+    if e.liveness == Some(false) {
+        push(
+            C::LivenessFailed,
+            Severity::Reject,
+            "the selfie's liveness proof failed on every allowed attempt",
+        );
+    }
     let rejects = reasons.iter().any(|r| r.severity == Severity::Reject);
     let reviews = reasons.iter().any(|r| r.severity == Severity::Review);
     let mut status = if rejects || (reviews && policy.unverifiable == Unverifiable::Reject) {
@@ -427,6 +448,7 @@ mod tests {
             documents: vec![doc],
             face,
             device_risks: vec![],
+            liveness: None,
         }
     }
 
@@ -608,6 +630,24 @@ mod tests {
             ..Evidence::default()
         };
         assert_eq!(decide(&Policy::default(), &e).status, Status::Approved);
+    }
+
+    #[test]
+    fn failed_liveness_rejects_whatever_else_holds() {
+        let mut e = evidence(good_doc(), matched());
+        e.liveness = Some(true);
+        assert_eq!(decide(&Policy::default(), &e).status, Status::Approved);
+        e.liveness = Some(false);
+        let d = decide(&Policy::default(), &e);
+        assert_eq!(
+            (d.status, codes(&d)),
+            (Status::Rejected, vec!["liveness_failed"])
+        );
+        let p: Policy = serde_json::from_str(r#"{"unverifiable": "reject"}"#).unwrap();
+        assert_eq!(
+            p.liveness_attempts, 3,
+            "older stored policies get the default"
+        );
     }
 
     #[test]

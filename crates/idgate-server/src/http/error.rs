@@ -17,6 +17,9 @@ pub struct ApiError {
     pub message: String,
     pub details: Vec<FieldError>,
     pub retry_after: Option<u64>,
+    /// Structured details that are not field errors (e.g. a failed liveness attempt's reasons);
+    /// rendered as `details` on `/v1`.
+    pub extra: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -26,6 +29,7 @@ impl ApiError {
             message: message.into(),
             details: Vec::new(),
             retry_after: None,
+            extra: None,
         }
     }
     pub fn not_found(what: &str) -> Self {
@@ -94,6 +98,9 @@ impl Family for V1 {
         }
         if !e.details.is_empty() {
             inner["details"] = json!(e.details);
+        }
+        if let Some(extra) = &e.extra {
+            inner["details"] = extra.clone();
         }
         json!({ "error": inner })
     }

@@ -13,6 +13,7 @@ pub mod guard;
 mod i18n;
 mod json_bound;
 pub mod listen;
+mod liveness;
 mod login_ws;
 pub mod oauth;
 mod ops;

@@ -94,6 +94,13 @@ pub const TABLE: &[RouteDoc] = &[
     r("GET", "/s/{hash}/t/{token}/state", Token),
     r("GET", "/s/{hash}/t/{token}/qr.svg", Token),
     r("GET", "/flow/{file}", Public),
+    r("POST", "/s/{hash}/t/{token}/liveness", Token),
+    r("POST", "/v1/liveness/challenges", ApiKey(perm::FACES_WRITE)),
+    r(
+        "POST",
+        "/v1/liveness/challenges/{id}/verify",
+        ApiKey(perm::FACES_WRITE),
+    ),
     r("POST", "/oauth/start", Client),
     r("POST", "/oauth/notify", Client),
     r("GET", "/oauth/token", Token),
@@ -224,6 +231,18 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/s/{hash}/t/{token}/steps/{step}",
             post(super::flow::submit_step),
+        )
+        .route(
+            "/s/{hash}/t/{token}/liveness",
+            post(super::liveness::session_challenge),
+        )
+        .route(
+            "/v1/liveness/challenges",
+            post(super::liveness::create_challenge),
+        )
+        .route(
+            "/v1/liveness/challenges/{id}/verify",
+            post(super::liveness::verify_challenge),
         )
         .route("/oauth/start", post(oauth::start_login))
         .route("/oauth/notify", post(oauth::notify_login))

@@ -16,15 +16,20 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::common::{b64, bearer, start, testdata, TestServer};
+use crate::liveness::{face_step, her_face};
+
+/// A shared face photo.
+fn photo(name: &str) -> RgbImage {
+    image::load_from_memory(&testdata(&format!("faces/{name}")))
+        .expect("the portrait decodes")
+        .to_rgb8()
+}
 
 /// The synthetic RG (CPF 529.982.247-25; an RG has no expiry date) with a portrait printed
-/// beside its fields, as a real card carries one: the face of `faces/{portrait}`.
-fn rg_with_portrait(portrait: &str) -> Vec<u8> {
+/// beside its fields, as a real card carries one.
+fn rg_with_portrait(face: RgbImage) -> Vec<u8> {
     let card = image::load_from_memory(&testdata("documents/br_synthetic/rg_synth_clean.png"))
         .expect("the synthetic RG decodes")
-        .to_rgb8();
-    let face = image::load_from_memory(&testdata(&format!("faces/{portrait}")))
-        .expect("the portrait decodes")
         .to_rgb8();
     let face = imageops::resize(
         &face,
@@ -112,9 +117,10 @@ pub(crate) fn code(v: &Value) -> &str {
 
 #[tokio::test]
 async fn hosted_flow_steps_and_decisions() {
-    let matching = rg_with_portrait("obama_4.jpg");
+    // the selfie comes from the liveness frames of the shared head-turn clip: her face
+    let matching = rg_with_portrait(her_face());
+    let someone_else = rg_with_portrait(photo("obama_4.jpg"));
     let selfie = b64(&testdata("faces/obama_1.jpg"));
-    let other = b64(&testdata("faces/biden_1.jpg"));
     for backend in BACKENDS {
         let s = start(backend).await;
 
@@ -140,7 +146,7 @@ async fn hosted_flow_steps_and_decisions() {
         );
         let (st, v) = step(&s, &page, "device_scan", json!({})).await;
         assert_eq!((st, code(&v)), (409, "step_out_of_order"), "{v}");
-        let (st, v) = step(&s, &page, "face_recognition", json!({"image": selfie})).await;
+        let (st, v) = face_step(&s, &page).await;
         assert_eq!((st, &v["step"]), (200, &json!("personal_document")), "{v}");
         let side = image_side(&matching);
         let (st, v) = document(&s, &page, "passport", &side).await;
@@ -222,7 +228,7 @@ async fn hosted_flow_steps_and_decisions() {
         let (st, v) = step(&s, &page, "device_scan", json!({})).await;
         assert_eq!((st, code(&v)), (409, "invalid_state_transition"), "{v}");
 
-        // Rejected: the document's CPF is not the session's, and the selfie is someone else.
+        // Rejected: the document's CPF is not the session's, and its portrait is someone else.
         let steps = json!([{"step": "personal_document", "document_templates": ["rg"]},
             {"step": "face_recognition"}]);
         let page = session(&s, "bad", "111.444.777-35", steps).await;
@@ -241,9 +247,9 @@ async fn hosted_flow_steps_and_decisions() {
         let after = s.running.state.store.document_count(&s.a.id).await.unwrap();
         assert_eq!(after, stored, "the front read was not stored");
         assert_eq!(v1(&s, "bad").await["step"], "personal_document");
-        let (st, v) = document(&s, &page, "rg", &side).await;
+        let (st, v) = document(&s, &page, "rg", &image_side(&someone_else)).await;
         assert_eq!((st, &v["step"]), (200, &json!("face_recognition")), "{v}");
-        let (st, v) = step(&s, &page, "face_recognition", json!({"image": other})).await;
+        let (st, v) = face_step(&s, &page).await;
         assert_eq!((st, &v["status"]), (200, &json!("rejected")), "{v}");
         let got = v1(&s, "bad").await;
         assert_eq!(

@@ -9,6 +9,7 @@ mod edges;
 mod faces;
 mod flow;
 mod flow_page;
+mod liveness;
 mod login;
 mod login_support;
 mod outbound;

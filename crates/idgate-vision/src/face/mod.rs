@@ -12,6 +12,7 @@
 
 pub mod analyze;
 pub mod eval;
+pub mod liveness;
 pub mod pool;
 pub mod quality;
 pub mod similarity;
@@ -55,6 +56,9 @@ pub struct FaceModels {
     pub(crate) detector: FaceDetector,
     pub(crate) landmarks: LandmarkPredictor,
     pub(crate) encoder: FaceEncoderNetwork,
+    /// The liveness face mesh, loaded on first use (it needs ONNX Runtime; plain face work
+    /// does not).
+    pub(crate) mesh: Option<liveness::FaceMesh>,
 }
 
 impl FaceModels {
@@ -79,6 +83,7 @@ impl FaceModels {
             detector: FaceDetector::new(),
             landmarks,
             encoder,
+            mesh: None,
         })
     }
 

@@ -12,6 +12,7 @@ pub const RETRY_AFTER_SECS: u64 = 2;
 pub fn vision_error(e: VisionError) -> ApiError {
     let code = match &e {
         VisionError::InvalidBase64(_) => Code::InvalidBase64,
+        VisionError::InvalidFrames(_) => Code::InvalidFrames,
         VisionError::UnsupportedFormat(_) => Code::UnsupportedImageFormat,
         VisionError::ImageTooLarge { .. } => Code::ImageTooLarge,
         VisionError::TooManyPixels { .. } => Code::ImageTooManyPixels,

@@ -142,6 +142,7 @@ pub fn vision_error(e: VisionError, field: &str) -> ApiError {
         VisionError::TooBlurry => Code::TooBlurry,
         VisionError::TooDark => Code::TooDark,
         VisionError::TooBright => Code::TooBright,
+        VisionError::InvalidFrames(_) => Code::InvalidFrames,
         VisionError::Busy => {
             let mut a = ApiError::new(Code::Busy, "every face worker is busy; retry shortly");
             a.retry_after = Some(RETRY_AFTER_SECS);

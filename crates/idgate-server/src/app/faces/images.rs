@@ -70,7 +70,12 @@ pub async fn analyse(
         .await
 }
 
-fn seal(keys: &KeyRing, meta: FaceImageMeta, bytes: &[u8], e: &Embedding) -> NewFaceImage {
+pub(crate) fn seal(
+    keys: &KeyRing,
+    meta: FaceImageMeta,
+    bytes: &[u8],
+    e: &Embedding,
+) -> NewFaceImage {
     let mut rng = rand::rngs::OsRng;
     let sealed_image = keys.seal(
         bytes,

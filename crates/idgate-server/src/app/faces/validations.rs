@@ -71,6 +71,37 @@ pub async fn create(
     })
 }
 
+/// The 1:1 check of a verified selfie (`image_key`, already stored) against the latest face
+/// registration of `cpf`, recorded as a validation; `None` when the CPF has no registration.
+pub async fn against_latest(
+    st: &AppState,
+    t: &Tenant,
+    cpf: &str,
+    image_key: &str,
+    probe: &idgate_vision::face::Embedding,
+) -> Result<Option<FaceValidationRow>, ApiError> {
+    let reg = match st.store.latest_face_registration(&t.id, cpf).await {
+        Err(StoreError::NotFound) => return Ok(None),
+        other => other?,
+    };
+    let reference = template(&st.keys, &reg)?;
+    let c = compare(&reference, probe);
+    let row = FaceValidationRow {
+        validation_key: uuid::Uuid::new_v4().to_string(),
+        tenant_id: t.id.clone(),
+        registration_key: reg.registration_key.clone(),
+        document_number: reg.document_number.clone(),
+        distance: f64::from(c.distance),
+        similarity: f64::from(c.similarity_ratio),
+        result: if c.passed { "pass" } else { "fail" }.into(),
+        match_level: i64::from(c.match_level),
+        image_key: image_key.to_owned(),
+        created_at: st.now(),
+    };
+    st.store.insert_face_validation(&row, None).await?;
+    Ok(Some(row))
+}
+
 fn has_any(body: &Value, keys: &[&str]) -> bool {
     keys.iter()
         .any(|k| !matches!(body.get(k), None | Some(Value::Null)))

@@ -47,6 +47,7 @@ pub(super) async fn finish(
         documents,
         face,
         device_risks: super::device::risks(&data),
+        liveness: data["face_recognition"]["liveness"]["passed"].as_bool(),
     };
     let policy = t.policy;
     let d = decision::decide(&policy, &evidence);
@@ -58,6 +59,8 @@ pub(super) async fn finish(
             "documents": evidence.documents,
             "cpf_matches_session": evidence.cpf_matches_session(),
             "face_match": evidence.face,
+            "liveness": evidence.liveness,
+            "face_validation": data["face_recognition"]["face_validation"],
         },
         "decided_at": fmt_time(st.now(), t.offset),
     });

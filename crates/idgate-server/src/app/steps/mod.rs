@@ -18,8 +18,9 @@ use idgate_core::{Code, FieldError};
 use serde_json::{json, Map, Value};
 
 use super::documents::{self as docs, template::Template, ReadRequest};
-use super::faces::images;
 use super::faces::input::Fields;
+use super::faces::{images, validations};
+use super::liveness;
 use super::render::{fmt_time, SessionView};
 use super::sessions::{self, by_url, save};
 use super::tenant::Tenant;
@@ -191,22 +192,97 @@ async fn decide_one(st: &AppState, row: idgate_store::SessionRow) -> Result<(), 
     decide::finish(st, &t, v).await.map(|_| ())
 }
 
-/// `face_recognition`: `{image}` — the selfie, quality-gated and stored sealed; kept at least
-/// until the session expires, for the face match at the end.
+/// `face_recognition`: `{challenge_id, frames}` — a liveness challenge issued for this session
+/// (`POST /s/{hash}/t/{token}/liveness`) and the frames of the person performing it, or
+/// `{challenge_id}` of one already verified for it. A bare `{image}` is refused
+/// (`liveness_required`). The most frontal frame becomes the selfie (`image_key`), kept at least
+/// until the session expires; if the CPF has a face registration, a 1:1 validation runs and is
+/// recorded. A failed attempt answers 422 `liveness_failed` while attempts remain (tenant
+/// policy, default 3); the last one completes the step as failed, for the decision.
 async fn face_recognition(
     st: &AppState,
     t: &Tenant,
     v: &SessionView,
     body: &Value,
 ) -> Result<Map<String, Value>, ApiError> {
-    let b64 = images::image_field(body, true)?;
+    let Some(id) = body.get("challenge_id").and_then(Value::as_str) else {
+        if body.get("image").is_some() {
+            return Err(ApiError::new(
+                Code::LivenessRequired,
+                "the face step needs a liveness proof: start a challenge (POST .../liveness) and send its frames",
+            ));
+        }
+        return Err(liveness::field_error(
+            "challenge_id",
+            "required",
+            "the id of a liveness challenge of this session is required",
+        ));
+    };
+    let row = liveness::verified_for_session(st, t, id, &v.row.id).await?;
     let keep_until = images::upload_expiry(st).max(v.row.expires_at);
-    let a = images::analyse(st, t, b64, "image", Some(keep_until)).await?;
-    st.store.insert_face_image(&a.image).await?;
-    Ok(Map::from_iter([(
-        "image_key".into(),
-        json!(a.image.meta.image_key),
-    )]))
+    let verified = match row.status.as_str() {
+        "pending" => liveness::verify(st, t, id, Some(&v.row.id), keep_until, body, true).await?,
+        "passed" => liveness::Verified {
+            passed: true,
+            reasons: Vec::new(),
+            result: serde_json::from_str(row.result.as_deref().unwrap_or("{}")).unwrap_or_default(),
+            embedding: None,
+            row,
+        },
+        _ => {
+            return Err(ApiError::new(
+                Code::Conflict,
+                "this challenge failed; start a new one",
+            ))
+        }
+    };
+    let mut liveness_data = json!({
+        "challenge_id": verified.row.id,
+        "passed": verified.passed,
+        "reasons": verified.reasons,
+        "actions": verified.result["actions"],
+    });
+    if !verified.passed {
+        let failed = st.store.failed_challenges(&t.id, &v.row.id).await?;
+        let left = i64::from(t.policy.liveness_attempts) - failed;
+        if left > 0 {
+            let mut e = ApiError::new(
+                Code::LivenessFailed,
+                format!("the liveness proof did not pass; {left} attempt(s) left"),
+            );
+            e.extra = Some(json!({"reasons": verified.reasons, "attempts_left": left}));
+            return Err(e);
+        }
+        return Ok(Map::from_iter([("liveness".into(), liveness_data)]));
+    }
+    let image_key = verified.row.image_key.clone().unwrap_or_default();
+    let mut data = Map::new();
+    let embedding = match verified.embedding {
+        Some(e) => Some(e),
+        None => images::stored_template(st, t, &image_key, "challenge_id")
+            .await
+            .ok()
+            .map(|(_, e)| e),
+    };
+    if let Some(e) = embedding {
+        let cpf = v.row.document_number.clone();
+        if let Some(val) = validations::against_latest(st, t, &cpf, &image_key, &e).await? {
+            data.insert(
+                "face_validation".into(),
+                json!({
+                    "validation_key": val.validation_key,
+                    "registration_key": val.registration_key,
+                    "similarity_ratio": val.similarity,
+                    "validation_result": val.result,
+                    "match_level": val.match_level,
+                }),
+            );
+        }
+    }
+    liveness_data["passed"] = json!(true);
+    data.insert("image_key".into(), json!(image_key));
+    data.insert("liveness".into(), liveness_data);
+    Ok(data)
 }
 
 /// `personal_document`: `{document_template, documents: [{document_b64, file_type}, …]}` — one

@@ -87,7 +87,7 @@ pub fn default_models_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"))
 }
 
-fn environment(models_dir: &Path) -> Result<Environment, VisionError> {
+pub(crate) fn environment(models_dir: &Path) -> Result<Environment, VisionError> {
     static ENV: OnceLock<Result<Environment, String>> = OnceLock::new();
     ENV.get_or_init(|| {
         let lib = std::env::var_os("ORT_DYLIB_PATH")
@@ -127,7 +127,11 @@ fn read_folded(path: &Path) -> Result<Vec<u8>, VisionError> {
 /// Subnormal floats are flushed to zero (set on the thread that builds the session, which is
 /// the worker that then runs it): they only ever come from vanishing activations and
 /// probabilities, and cost far more cycles than normal numbers.
-fn session_from(env: &Environment, path: &Path, bytes: &[u8]) -> Result<Session, VisionError> {
+pub(crate) fn session_from(
+    env: &Environment,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<Session, VisionError> {
     let fail = |e: String| VisionError::ModelUnavailable(format!("{}: {e}", path.display()));
     Session::builder(env)
         .map_err(|e| fail(e.to_string()))?

@@ -1,0 +1,73 @@
+//! Liveness handlers: `/v1/liveness/challenges` (tenant API key) and the hosted flow's
+//! `POST /s/{hash}/t/{token}/liveness` (the session URL token is the credential). Thin: parse,
+//! call `app::liveness`, render.
+
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::error::{Fail, V1};
+use super::extract::{perm, read_json, Authed};
+use crate::app::faces::images::upload_expiry;
+use crate::app::liveness::{self, challenge_json};
+use crate::app::sessions::by_url;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+/// `POST /v1/liveness/challenges` `{actions?}` → 201 the challenge.
+pub async fn create_challenge(
+    State(st): State<AppState>,
+    Authed(t, ..): Authed<V1, { perm::FACES_WRITE }>,
+    req: Request,
+) -> Result<Response, Fail<V1>> {
+    let body = read_json::<V1>(req, st.cfg.limits.small_body_bytes).await?;
+    let c = liveness::issue(&st, &t, None, &body, true).await?;
+    Ok((StatusCode::CREATED, Json(challenge_json(&c, &t))).into_response())
+}
+
+/// `POST /v1/liveness/challenges/{id}/verify` `{frames}` → 200 the verdict (once; then 409).
+pub async fn verify_challenge(
+    State(st): State<AppState>,
+    Authed(t, ..): Authed<V1, { perm::FACES_WRITE }>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, Fail<V1>> {
+    let body = read_json::<V1>(req, st.cfg.limits.face_step_body_bytes).await?;
+    let keep = upload_expiry(&st);
+    let v = liveness::verify(&st, &t, &id, None, keep, &body, true).await?;
+    let mut out = v.result;
+    out["id"] = serde_json::json!(v.row.id);
+    out["object"] = serde_json::json!("liveness_verification");
+    Ok(Json(out).into_response())
+}
+
+/// `POST /s/{hash}/t/{token}/liveness` `{actions?}` → 201 a challenge for this session's face
+/// step (with `attempts_left`).
+pub async fn session_challenge(
+    State(st): State<AppState>,
+    Path((hash, token)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Fail<V1>> {
+    // The link is checked before the body is read.
+    let Some((t, v)) = by_url(&st, &hash, &token).await? else {
+        return Err(ApiError::not_found("session").into());
+    };
+    if v.status.is_final() || v.row.token_expires_at <= st.now() {
+        return Err(ApiError::new(
+            idgate_core::Code::InvalidTransition,
+            "the session is closed or its link expired",
+        )
+        .into());
+    }
+    let body = read_json::<V1>(req, st.cfg.limits.small_body_bytes).await?;
+    let c = liveness::issue(&st, &t, Some(&v.row.id), &body, true).await?;
+    let failed = st
+        .store
+        .failed_challenges(&t.id, &v.row.id)
+        .await
+        .map_err(ApiError::from)?;
+    let mut out = challenge_json(&c, &t);
+    out["attempts_left"] = serde_json::json!(i64::from(t.policy.liveness_attempts) - failed);
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
