@@ -25,7 +25,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "frame_origins",
         include_str!("../migrations/0006_frame_origins.sql"),
     ),
-    (7, "liveness", include_str!("../migrations/0007_liveness.sql")),
+    (
+        7,
+        "liveness",
+        include_str!("../migrations/0007_liveness.sql"),
+    ),
     (
         8,
         "credentials",
