@@ -53,7 +53,8 @@ export async function startIdgate() {
   }
   assert.ok(ready, `idgate never became ready (faces and OCR models loaded):\n${stderr}`);
   const apiKey = readFileSync(join(dataDir, 'dev-api-key'), 'utf8').trim();
-  const cli = (...args) => JSON.parse(execFileSync(bin, [...args, '--data', dataDir], { env, encoding: 'utf8' }) || 'null');
+  const cliEnv = { ...env, IDGATE_MASTER_KEY: readFileSync(join(dataDir, 'master.key'), 'utf8').trim() };
+  const cli = (...args) => JSON.parse(execFileSync(bin, [...args, '--data', dataDir], { env: cliEnv, encoding: 'utf8' }) || 'null');
   async function api(method, path, body) {
     const res = await fetch(base + path, {
       method, headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
