@@ -130,7 +130,8 @@ impl Config {
             return Err(format!("config file {} does not exist", path.display()));
         }
         let env = Env::prefixed("IDGATE_").split("__").filter(|k| {
-            !k.as_str().ends_with("_file")
+            // keys keep the variable's case: `IDGATE_MASTER_KEY_FILE` is `MASTER_KEY_FILE` here
+            !k.as_str().to_ascii_lowercase().ends_with("_file")
                 && !NON_CONFIG_ENV
                     .contains(&format!("IDGATE_{}", k.as_str().to_uppercase()).as_str())
         });
@@ -218,6 +219,22 @@ mod tests {
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("abc"));
         assert!(dbg.contains("<redacted>"));
+    }
+
+    /// `IDGATE_MASTER_KEY_FILE` is read as the README says, not refused as an unknown setting.
+    /// (Each nextest test is its own process, so the variable reaches no other test.)
+    #[test]
+    fn master_key_file_is_read() {
+        let dir = std::env::temp_dir().join(format!("idgate-mk-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("master.key");
+        let key = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        std::fs::write(&path, format!("{key}\n")).unwrap();
+        std::env::set_var("IDGATE_MASTER_KEY_FILE", &path);
+        let c = Config::load(None);
+        std::env::remove_var("IDGATE_MASTER_KEY_FILE");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(c.expect("loads").master_key.0, key);
     }
 
     #[test]
