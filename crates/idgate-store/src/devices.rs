@@ -43,7 +43,19 @@ impl Store {
         Ok(n)
     }
 
-    /// Forgets the device scans of one session (its data is being redacted).
+    /// How many device scans of one session are remembered (redaction forgets them).
+    pub async fn device_use_count(&self, tenant_id: &str, session_id: &str) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM device_uses WHERE tenant_id = $1 AND session_id = $2",
+        )
+        .bind(tenant_id)
+        .bind(session_id)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(n)
+    }
+
+    /// Forgets the device scans of one session.
     pub async fn delete_device_uses(&self, tenant_id: &str, session_id: &str) -> Result<u64> {
         Ok(
             sqlx::query("DELETE FROM device_uses WHERE tenant_id = $1 AND session_id = $2")

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::common::{b64, bearer, start, testdata};
-use crate::flow::{code, document, session, v1};
+use crate::flow::{code, document, session, step, v1};
 use crate::liveness::face_step;
 
 /// Redaction deletes what a session collected (selfie, document read) and replaces its
@@ -21,9 +21,16 @@ async fn redacting_a_session_deletes_what_it_collected() {
     for backend in BACKENDS {
         let s = start(backend).await;
         let st = &s.running.state;
-        let steps = json!([{"step": "face_recognition"},
+        let steps = json!([{"step": "device_scan"}, {"step": "face_recognition"},
             {"step": "personal_document", "document_templates": ["others"]}]);
         let page = session(&s, "r1", "529.982.247-25", steps).await;
+        let (code_, v) = step(&s, &page, "device_scan", json!({})).await;
+        assert_eq!(code_, 200, "{v}");
+        let row_id = st.store.session(&s.a.id, "r1").await.unwrap().id;
+        assert_eq!(
+            st.store.device_use_count(&s.a.id, &row_id).await.unwrap(),
+            1
+        );
         let (code_, v) = face_step(&s, &page).await;
         assert_eq!(code_, 200, "{v}");
         let side = json!([{"document_b64": doc, "file_type": "jpeg"}]);
@@ -71,6 +78,11 @@ async fn redacting_a_session_deletes_what_it_collected() {
             st.store.face_counts(&s.a.id).await.unwrap().images,
             0,
             "the selfie is gone"
+        );
+        assert_eq!(
+            st.store.device_use_count(&s.a.id, &row_id).await.unwrap(),
+            0,
+            "the device scan's fingerprint and CPF hash are gone"
         );
         assert_eq!(
             s.event_kinds("r1").await.last().unwrap(),
