@@ -19,7 +19,10 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 key=$(cat "$dir/dev-api-key")
+# One worker: hypothesis parses lambda sources with ast.parse, and CPython 3.11.7 (this machine's)
+# fails concurrent parses at random ("AST constructor recursion depth mismatch", CPython
+# gh-106905, fixed in 3.11.8): with two worker threads a clean run was reported as an error.
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
   -H "Authorization: Bearer $key" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-40}" --workers 2 --seed 1
+  --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-40}" --workers 1 --seed 1
