@@ -106,19 +106,23 @@ fn frames_for(actions: &Value) -> Option<&'static Value> {
     }
 }
 
+/// `POST {page}/liveness` with an empty body: a challenge for the session at `page`.
+async fn session_challenge(s: &TestServer, page: &str) -> (u16, Value) {
+    s.call(
+        Method::POST,
+        &format!("{page}/liveness"),
+        "",
+        Some(&json!({})),
+    )
+    .await
+}
+
 /// Passes the face step of the session at `page`: the server draws the actions at random, so
 /// challenges are taken until one asks for the two turns the clip performs (each draw has a
 /// one-in-three chance; unverified challenges cost no attempt).
 pub(crate) async fn face_step(s: &TestServer, page: &str) -> (u16, Value) {
     for _ in 0..80 {
-        let (st, c) = s
-            .call(
-                Method::POST,
-                &format!("{page}/liveness"),
-                "",
-                Some(&json!({})),
-            )
-            .await;
+        let (st, c) = session_challenge(s, page).await;
         assert_eq!(st, 201, "{c}");
         if let Some(frames) = frames_for(&c["actions"]) {
             let body = json!({"challenge_id": c["id"], "frames": frames});
@@ -358,26 +362,12 @@ async fn the_face_step_needs_a_passed_challenge_and_limits_attempts() {
         assert_eq!(sd["liveness"]["passed"], true, "{sd}");
         assert_eq!(got["decision"]["evidence"]["liveness"], true, "{got}");
         // a closed session issues no challenge
-        let (st, c) = s
-            .call(
-                Method::POST,
-                &format!("{page}/liveness"),
-                "",
-                Some(&json!({})),
-            )
-            .await;
+        let (st, c) = session_challenge(&s, &page).await;
         assert_eq!((st, code(&c)), (409, "invalid_state_transition"), "{c}");
         // a challenge of another session is not this session's
         let page2 = session(&s, "live2", "529.982.247-25", steps.clone()).await;
         let other = session(&s, "live2b", "529.982.247-25", steps.clone()).await;
-        let (_, c) = s
-            .call(
-                Method::POST,
-                &format!("{other}/liveness"),
-                "",
-                Some(&json!({})),
-            )
-            .await;
+        let (_, c) = session_challenge(&s, &other).await;
         assert_eq!(c["status"], "pending", "{c}");
         let body = json!({"challenge_id": c["id"], "frames": left_right()});
         let (st, v) = step(&s, &page2, "face_recognition", body).await;
@@ -393,14 +383,7 @@ async fn the_face_step_needs_a_passed_challenge_and_limits_attempts() {
             .unwrap();
         let page = session(&s, "live3", "529.982.247-25", steps.clone()).await;
         for attempt in 1..=2 {
-            let (st, c) = s
-                .call(
-                    Method::POST,
-                    &format!("{page}/liveness"),
-                    "",
-                    Some(&json!({})),
-                )
-                .await;
+            let (st, c) = session_challenge(&s, &page).await;
             assert_eq!((st, &c["attempts_left"]), (201, &json!(3 - attempt)), "{c}");
             // a still photo repeated: fails whatever the actions
             let still: Vec<Value> = (0..12)

@@ -3,7 +3,7 @@
 //! mapping and the match levels are the face engine's published ones (`idgate_vision::face`).
 
 use idgate_store::{FaceRegistrationRow, FaceValidationRow, StoreError};
-use idgate_vision::face::compare;
+use idgate_vision::face::{compare, Comparison};
 use serde_json::Value;
 
 use super::images::embedding_of;
@@ -48,18 +48,7 @@ pub async fn create(
     let (probe, new_image, meta) =
         embedding_of(st, t, src, ("image", "image_key"), Some(expires)).await?;
     let c = compare(&reference, &probe);
-    let row = FaceValidationRow {
-        validation_key: uuid::Uuid::new_v4().to_string(),
-        tenant_id: t.id.clone(),
-        registration_key: reg.registration_key.clone(),
-        document_number: reg.document_number.clone(),
-        distance: f64::from(c.distance),
-        similarity: f64::from(c.similarity_ratio),
-        result: if c.passed { "pass" } else { "fail" }.into(),
-        match_level: i64::from(c.match_level),
-        image_key: meta.image_key.clone(),
-        created_at: st.now(),
-    };
+    let row = validation_row(st, t, &reg, &c, &meta.image_key);
     st.store
         .insert_face_validation(&row, new_image.as_ref())
         .await?;
@@ -86,7 +75,20 @@ pub async fn against_latest(
     };
     let reference = template(&st.keys, &reg)?;
     let c = compare(&reference, probe);
-    let row = FaceValidationRow {
+    let row = validation_row(st, t, &reg, &c, image_key);
+    st.store.insert_face_validation(&row, None).await?;
+    Ok(Some(row))
+}
+
+/// The stored form of comparison `c` of `image_key` with registration `reg`.
+fn validation_row(
+    st: &AppState,
+    t: &Tenant,
+    reg: &FaceRegistrationRow,
+    c: &Comparison,
+    image_key: &str,
+) -> FaceValidationRow {
+    FaceValidationRow {
         validation_key: uuid::Uuid::new_v4().to_string(),
         tenant_id: t.id.clone(),
         registration_key: reg.registration_key.clone(),
@@ -97,9 +99,7 @@ pub async fn against_latest(
         match_level: i64::from(c.match_level),
         image_key: image_key.to_owned(),
         created_at: st.now(),
-    };
-    st.store.insert_face_validation(&row, None).await?;
-    Ok(Some(row))
+    }
 }
 
 fn has_any(body: &Value, keys: &[&str]) -> bool {
