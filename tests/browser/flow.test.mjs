@@ -16,6 +16,19 @@ const doc = (p) => join(testdata, 'documents', p);
 before(async () => { idg = await startIdgate(); }, { timeout: 120_000 });
 after(() => { idg?.stop(); cleanup(); });
 
+/** A tenant page that frames `?src=` and records the messages it receives in `window.events`;
+ * answers its origin (the server is pushed to `hosts` for closing). */
+function frameHost(hosts) {
+  return new Promise((r) => {
+    const srv = createServer((req, res) => {
+      const src = decodeURIComponent(new URL(req.url, 'http://x').searchParams.get('src') || '');
+      res.setHeader('content-type', 'text/html');
+      res.end(`<!doctype html><title>host</title><script>window.events=[];addEventListener('message',(e)=>events.push({origin:e.origin,data:e.data}));</script>
+        <iframe id="f" src="${src}" allow="camera" width="400" height="600" onload="window.loaded=true"></iframe>`);
+    }).listen(0, '127.0.0.1', () => { hosts.push(srv); r(`http://127.0.0.1:${srv.address().port}`); });
+  });
+}
+
 async function session(id, steps, extra = {}) {
   const r = await idg.api('POST', '/v1/verification-sessions', { id, document_number: CPF, settings: { steps, ...extra } });
   assert.equal(r.status, 201, JSON.stringify(r.json));
@@ -180,20 +193,14 @@ test('a lost connection shows the network screen; retry goes on', { timeout: 60_
     await page.unroute('**/steps/device_scan');
     await page.click('#retry');
     await page.waitForSelector('#done');
-    assert.equal(await page.getAttribute('#done', 'data-status'), 'approved');
+    // a device scan alone checks no identity: under analysis, never approved
+    assert.equal(await page.getAttribute('#done', 'data-status'), 'in_manual_analysis');
   } finally { await ctx.close(); }
 });
 
 test('an iframe host on an allowed origin gets the events; another origin cannot frame the page', { timeout: 60_000 }, async () => {
   const hosts = [];
-  const listen = () => new Promise((r) => {
-    const srv = createServer((req, res) => {
-      const src = decodeURIComponent(new URL(req.url, 'http://x').searchParams.get('src') || '');
-      res.setHeader('content-type', 'text/html');
-      res.end(`<!doctype html><title>host</title><script>window.events=[];addEventListener('message',(e)=>events.push({origin:e.origin,data:e.data}));</script>
-        <iframe id="f" src="${src}" allow="camera" width="400" height="600" onload="window.loaded=true"></iframe>`);
-    }).listen(0, '127.0.0.1', () => { hosts.push(srv); r(`http://127.0.0.1:${srv.address().port}`); });
-  });
+  const listen = () => frameHost(hosts);
   const allowed = await listen();
   const other = await listen();
   idg.cli('tenant', 'frame-origins', 'sandbox', allowed);
@@ -211,7 +218,7 @@ test('an iframe host on an allowed origin gets the events; another origin cannot
     assert.deepEqual(events.map((e) => e.data.type), ['opened', 'step_completed', 'finished']);
     assert.deepEqual([events[1].data.session_id, events[1].data.completed, events[1].data.step], ['browser-iframe', 'device_scan', null]);
     assert.equal(events[2].data.session_id, 'browser-iframe');
-    assert.equal(events[2].data.status, 'approved');
+    assert.equal(events[2].data.status, 'in_manual_analysis');
     // a host the tenant did not allow: the frame is refused (CSP frame-ancestors), nothing is posted
     const s2 = await session('browser-iframe-2', [{ step: 'device_scan' }], { open_mode: 'iframe' });
     await page.goto(`${other}/?src=${encodeURIComponent(s2.auth_session_url)}`);
@@ -258,11 +265,69 @@ test('link mode with a tenant redirect URL: the success screen, then back to the
       await page.waitForURL(`${target}?**`, { timeout: 15_000 });
       const u = new URL(page.url());
       assert.equal(u.searchParams.get('session_id'), 'browser-redirect');
-      assert.equal(u.searchParams.get('status'), 'approved');
+      assert.equal(u.searchParams.get('status'), 'in_manual_analysis');
     } finally { await ctx.close(); }
   } finally {
     idg.cli('tenant', 'redirect-url', 'sandbox');
     srv.close();
   }
   assert.equal(seen.filter((u) => u.startsWith('/done')).length, 1, JSON.stringify(seen));
+});
+
+test('an iframe host hears of a refused step (error event with its code), then of the finish', { timeout: 60_000 }, async () => {
+  const hosts = [];
+  const host = await frameHost(hosts);
+  idg.cli('tenant', 'frame-origins', 'sandbox', host);
+  const s = await session('browser-iframe-error', [{ step: 'device_scan' }], { open_mode: 'iframe' });
+  const ctx = await browser();
+  try {
+    const { page } = await watchedPage(ctx);
+    // the first submission is refused as a server would refuse a malformed scan
+    let refused = 0;
+    await page.route('**/steps/device_scan', (r) => (refused++ === 0
+      ? r.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ error: { code: 'invalid_request', message: 'signals: must be an object' } }) })
+      : r.continue()));
+    await page.goto(`${host}/?src=${encodeURIComponent(s.auth_session_url)}`);
+    await until(page, () => window.events.some((e) => e.data.type === 'opened'));
+    const frame = page.frames().find((f) => f.url().startsWith(s.auth_session_url));
+    await frame.click('#device-continue');
+    const err = await until(page, () => window.events.find((e) => e.data.type === 'error'));
+    assert.deepEqual([err.data.session_id, err.data.code, err.data.step], ['browser-iframe-error', 'invalid_request', 'device_scan']);
+    // the person sees the catalogue's words, not the developer message
+    const alert = await frame.textContent('[role=alert]');
+    assert.ok(alert.length > 0 && !alert.includes('signals:'), alert);
+    await frame.click('#device-continue');
+    const events = await until(page, () => window.events.some((e) => e.data.type === 'finished') && window.events);
+    assert.deepEqual(events.map((e) => e.data.type), ['opened', 'error', 'step_completed', 'finished']);
+  } finally {
+    await ctx.close();
+    for (const h of hosts) h.close();
+  }
+});
+
+test('a session still being decided shows the waiting screen and polls to its outcome', { timeout: 60_000 }, async () => {
+  const s = await session('browser-processing', [{ step: 'device_scan' }]);
+  const ctx = await browser({ locale: 'en-US' });
+  try {
+    const { page, errors } = await watchedPage(ctx);
+    // the step really completes on the server; the page is told the decision is still running
+    await page.route('**/steps/device_scan', async (r) => {
+      const res = await r.fetch();
+      const body = await res.json();
+      await r.fulfill({ response: res, json: { ...body, status: 'processing', step: null } });
+    });
+    let polls = 0;
+    await page.route('**/state', (r) => { polls++; return r.continue(); });
+    await page.goto(s.auth_session_url);
+    await page.click('#device-continue');
+    await page.waitForSelector('#done[data-status=processing]');
+    assert.match(await page.textContent('#outcome'), /checking what you sent/);
+    assert.ok(await page.isVisible('.icon-wait'));
+    await snap(page, 'processing');
+    await page.waitForSelector('#done[data-status=in_manual_analysis]', { timeout: 15_000 });
+    assert.ok(polls >= 1, 'the page polled the state');
+    assert.match(await page.textContent('#outcome'), /under analysis/);
+    assert.ok(await page.isVisible('.icon-done'));
+    assert.deepEqual(errors, []);
+  } finally { await ctx.close(); }
 });

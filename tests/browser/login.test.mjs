@@ -74,10 +74,12 @@ before(async () => {
   idgate = spawn(bin, ['serve', '--dev', '--data', dataDir, '--listen', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   idgate.stderr.on('data', () => {});
   base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try { if ((await fetch(`${base}/readyz`)).ok) break; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 50));
+  let ready = false;
+  for (let i = 0; i < 600 && !ready; i++) {
+    try { ready = (await fetch(`${base}/readyz`)).ok; } catch { /* not yet */ }
+    if (!ready) await new Promise((r) => setTimeout(r, 50));
   }
+  assert.ok(ready, 'idgate never answered /readyz with 200');
   apiKey = readFileSync(join(dataDir, 'dev-api-key'), 'utf8').trim();
   client = JSON.parse(execFileSync(bin, ['client', 'create', '--data', dataDir, '--tenant', 'sandbox', '--name', 'Integrator Portal',
     '--scope', 'authentication_session', '--callback-url', `${cb.url}/callback`, '--can-notify', '--websocket'], { env }).toString());

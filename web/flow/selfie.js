@@ -1,4 +1,6 @@
-// The selfie with liveness: the front camera in an oval guide with live hints, a challenge from
+// The selfie with liveness: the front camera in an oval guide with live hints (a 320 px preview
+// frame about once a second to `POST <page>/face-hint`, answered by the server's face detector,
+// so hints work in every browser), a challenge from
 // the server (`POST <page>/liveness`), its actions shown one by one while frames are captured
 // at ~10 fps (each ≤ 640 px, JPEG), then sent with the challenge id to the face step. A failed
 // check shows its reasons and, while attempts are left, a retry with a new challenge.
@@ -12,6 +14,8 @@ const LOOK_MS = 1000;
 const ACTION_MS = 2500;
 const MAX_FRAMES = 120;
 const MAX_SIDE = 640;
+const HINT_SIDE = 320;
+const HINT_MS = 1000;
 
 /** Opens a camera; on failure shows the denied / no camera / unsupported screen and answers null. */
 export async function openCamera(facing, constraints = {}) {
@@ -38,35 +42,39 @@ export function cameraProblem(kind) {
   screen(kind, ...parts);
 }
 
-/** One frame of `video`, at most MAX_SIDE px on its long side: `{image (base64 JPEG), luma}`. */
-function grab(video, canvas) {
+/** One frame of `video`, at most `side` px on its long side, as base64 JPEG. */
+function grab(video, canvas, side = MAX_SIDE, quality = 0.8) {
   const w = video.videoWidth; const hgt = video.videoHeight;
-  const k = Math.min(1, MAX_SIDE / Math.max(w, hgt));
+  const k = Math.min(1, side / Math.max(w, hgt));
   canvas.width = Math.round(w * k); canvas.height = Math.round(hgt * k);
-  const g = canvas.getContext('2d', { willReadFrequently: true });
-  g.drawImage(video, 0, 0, canvas.width, canvas.height);
-  const px = g.getImageData(canvas.width / 4, canvas.height / 4, canvas.width / 2, canvas.height / 2).data;
-  let sum = 0;
-  for (let i = 0; i < px.length; i += 16) sum += px[i] * 0.299 + px[i + 1] * 0.587 + px[i + 2] * 0.114;
-  const luma = sum / (px.length / 16);
-  return { image: canvas.toDataURL('image/jpeg', 0.8).replace(/^data:[^,]*,/, ''), luma };
+  canvas.getContext('2d').drawImage(video, 0, 0, canvas.width, canvas.height);
+  return canvas.toDataURL('image/jpeg', quality).replace(/^data:[^,]*,/, '');
 }
 
-/** A live hint from what the browser can tell: light always, faces where FaceDetector exists. */
-async function hintFor(video, luma, detector) {
-  if (luma < 50) return 'hint.light';
-  if (!detector) return 'hint.ok';
-  const faces = await detector.detect(video).catch(() => null);
-  if (!faces) return 'hint.ok';
-  if (faces.length === 0) return 'hint.no_face';
-  if (faces.length > 1) return 'hint.one_face';
-  return faces[0].boundingBox.width < video.videoWidth * 0.25 ? 'hint.closer' : 'hint.ok';
+/** Live hints while the camera screen is shown: a small frame to the server about once a
+ * second (never two at a time), its answer in the `hint` live region. */
+function liveHints(video, hint) {
+  const canvas = document.createElement('canvas');
+  const tick = async () => {
+    if (!video.isConnected) return;
+    if (video.videoWidth && !video.paused) {
+      try {
+        const r = await call('POST', '/face-hint', { image: grab(video, canvas, HINT_SIDE, 0.7) });
+        if (video.isConnected && r.status === 200) {
+          const text = t(`hint.${r.json.hint}`);
+          if (hint.textContent !== text) hint.textContent = text;
+          hint.dataset.hint = r.json.hint;
+        }
+      } catch { /* a lost hint is not worth the network screen */ }
+    }
+    setTimeout(tick, HINT_MS);
+  };
+  tick();
 }
 
 /** Films the challenge: shows each action for its time and captures frames at FPS. */
-async function film(video, challenge, cue, hint) {
+async function film(video, challenge, cue) {
   const canvas = document.createElement('canvas');
-  const detector = 'FaceDetector' in window ? new window.FaceDetector({ maxDetectedFaces: 2 }) : null;
   const plan = [['look', LOOK_MS], ...challenge.actions.map((a) => [a, ACTION_MS])];
   const frames = [];
   let t0 = null;
@@ -76,10 +84,9 @@ async function film(video, challenge, cue, hint) {
     const end = performance.now() + ms;
     while (performance.now() < end && frames.length < MAX_FRAMES) {
       const started = performance.now();
-      const f = grab(video, canvas);
+      const image = grab(video, canvas);
       t0 ??= started;
-      frames.push({ image: f.image, t_ms: Math.round(started - t0) });
-      if (frames.length % 5 === 1) hint.textContent = t(await hintFor(video, f.luma, detector));
+      frames.push({ image, t_ms: Math.round(started - t0) });
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 / FPS - (performance.now() - started))));
     }
   }
@@ -111,13 +118,14 @@ async function camera(progress) {
     h('div', { class: 'camera selfie' }, video, h('div', { class: 'oval', 'aria-hidden': 'true' }), cue),
     hint, err, attempts, go);
   await video.play().catch(() => {});
+  liveHints(video, hint);
 }
 
 async function attempt(video, stream, cue, hint, err, attempts, go) {
   err.textContent = '';
   const c = await call('POST', '/liveness', {});
   if (c.status !== 201) { err.textContent = errorText(c.json); if (c.status === 410 || c.status === 409) await refresh(); return; }
-  const frames = await film(video, c.json, cue, hint);
+  const frames = await film(video, c.json, cue);
   cue.querySelector('.cue-text').textContent = t('selfie.sending');
   hint.textContent = '';
   const r = await submit('face_recognition', { challenge_id: c.json.id, frames });

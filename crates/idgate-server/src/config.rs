@@ -55,6 +55,9 @@ pub struct Config {
     pub faces: crate::app::faces::config::FacesConfig,
     /// The edges: body, frame and connection limits, timeouts, rate limits, trusted proxies.
     pub limits: crate::limits_config::LimitsConfig,
+    /// The IP-country database (MaxMind DB format with a `country_code` field) for the device
+    /// scan. Empty: `<models>/geo/dbip-country.mmdb`, installed by `scripts/setup.sh`.
+    pub geoip_db: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -105,6 +108,7 @@ impl Default for Config {
             login: Default::default(),
             faces: Default::default(),
             limits: Default::default(),
+            geoip_db: PathBuf::new(),
         }
     }
 }
@@ -165,6 +169,15 @@ impl Config {
                 known.get(&top).is_none()
             })
             .collect()
+    }
+
+    /// The IP-country database actually used.
+    pub fn geoip_db_path(&self) -> PathBuf {
+        if self.geoip_db.as_os_str().is_empty() {
+            crate::app::geo::default_db()
+        } else {
+            self.geoip_db.clone()
+        }
     }
 
     /// The database URL actually used.

@@ -113,7 +113,8 @@ pub fn schemas() -> Map<String, Value> {
                 `time_zone`, `time_zone_offset_min`, `languages`, `hardware_concurrency`, `device_memory`, `touch_points`, \
                 `webdriver`, `webgl_vendor`, `webgl_renderer`, `canvas_hash`, `storage`. The server adds the IP and headers, a \
                 tenant-scoped `fingerprint` and `risk_signals` (`automation`, `user_agent_mismatch`, `timezone_language_mismatch`, \
-                `timezone_offset_mismatch`, `language_header_mismatch`, `device_many_cpfs`); a tenant policy with \
+                `timezone_offset_mismatch`, `timezone_ip_mismatch` (time zone not used in the IP's country; IP geolocation by \
+                DB-IP, https://db-ip.com, CC BY 4.0), `language_header_mismatch`, `device_many_cpfs`); a tenant policy with \
                 `risky_device: manual_analysis` sends an otherwise approved session with any of them to manual analysis \
                 (reason `device_risky`)."}}}),
         ),

@@ -60,7 +60,33 @@ pub fn paths() -> Map<String, Value> {
         "responses": {"201": challenge, "400": err("invalid actions"), "404": err("unknown link"),
             "409": err("the session is closed or its link expired"), "415": err("not JSON")}
     });
+    let hint = json!({
+        "summary": "A live framing hint for the hosted selfie screen",
+        "description": "Authenticated by the session URL's hash and token (an open session only). The page sends a small \
+            preview frame (base64 JPEG/PNG/WebP, at most 320x320 px and 64 KiB) about once a second while the person frames \
+            their face; the answer is one hint: `light` (centre too dark), `no_face`, `one_face` (more than one face), \
+            `closer` (the face is narrower than a quarter of the frame), or `ok`. Nothing is stored.",
+        "parameters": [
+            {"name": "hash", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "token", "in": "path", "required": true, "schema": {"type": "string"}}
+        ],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["image"],
+            "additionalProperties": false, "properties": {"image": {"type": "string", "description": "base64 image, <= 320x320 px"}}}}}},
+        "responses": {
+            "200": {"description": "the hint", "content": {"application/json": {"schema": {"type": "object",
+                "required": ["hint", "faces", "brightness"], "properties": {
+                "hint": {"type": "string", "enum": ["light", "no_face", "one_face", "closer", "ok"]},
+                "faces": {"type": "integer", "minimum": 0}, "brightness": {"type": "integer", "minimum": 0, "maximum": 255}}}}}},
+            "400": err("missing or bad image"), "404": err("unknown link"),
+            "409": err("the session is closed or its link expired"), "413": err("body over its limit, or a frame over 320x320 px (`image_too_many_pixels`)"), "415": err("not JSON"),
+            "503": err("the face engine is busy or not loaded")
+        }
+    });
     Map::from_iter([
+        (
+            "/s/{hash}/t/{token}/face-hint".to_owned(),
+            json!({"post": hint}),
+        ),
         (
             "/v1/liveness/challenges".to_owned(),
             json!({"post": create}),

@@ -87,6 +87,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
     let documents = crate::app::documents::DocRuntime::start(&cfg.documents)?;
     let faces = crate::app::faces::FaceEngine::start(&cfg.faces);
     let edge = crate::http::guard::Edge::new(&cfg.limits, clock.clone())?;
+    let geo = crate::app::geo::GeoIp::open(&cfg.geoip_db_path());
     let state = AppState(Arc::new(Inner {
         store,
         cfg,
@@ -100,6 +101,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         documents,
         faces,
         login,
+        geo,
         edge,
     }));
     let (tx, rx) = watch::channel(false);

@@ -30,6 +30,8 @@ pub struct Inner {
     pub faces: crate::app::faces::FaceEngine,
     /// Login signing keys, VAPID key, real-time hub and job wake-up.
     pub login: crate::app::login_runtime::LoginRuntime,
+    /// IP → country for the device scan's `timezone_ip_mismatch`.
+    pub geo: crate::app::geo::GeoIp,
     /// In-flight cap, rate limiters and socket counters of the edge.
     pub edge: crate::http::guard::Edge,
 }

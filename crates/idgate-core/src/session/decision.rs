@@ -9,6 +9,10 @@
 //!   that has one, no CPF on the document, no face on the document, a template stored without
 //!   validation, a digital document unsigned or signed by no trusted root) sends the session to manual analysis, unless [`Policy::unverifiable`] says to
 //!   reject. The RG and the CTPS carry no expiry date: theirs is never missing;
+//! - a session that checked **no identity evidence at all** (neither a document nor a face step:
+//!   a device scan alone) cannot say who the person is: `identity_not_checked`, a check that could
+//!   not be made (manual analysis, or reject under [`Policy::unverifiable`]). A device scan alone
+//!   is still useful as a risk signal, but it never approves a person on its own;
 //! - a device the device scan found risky (automation, time zone against language, one device
 //!   for many CPFs) sends an otherwise approved session to manual analysis when
 //!   [`Policy::risky_device`] says so (never rejects on its own);
@@ -38,10 +42,11 @@ pub enum ReasonCode {
     FaceMatchFailed,
     DeviceRisky,
     LivenessFailed,
+    IdentityNotChecked,
 }
 
 impl ReasonCode {
-    pub const ALL: [ReasonCode; 15] = [
+    pub const ALL: [ReasonCode; 16] = [
         Self::DocumentNotValidated,
         Self::DocumentCheckDigitsInvalid,
         Self::DocumentCheckDigitsUnread,
@@ -57,6 +62,7 @@ impl ReasonCode {
         Self::FaceMatchFailed,
         Self::DeviceRisky,
         Self::LivenessFailed,
+        Self::IdentityNotChecked,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -76,6 +82,7 @@ impl ReasonCode {
             Self::FaceMatchFailed => "face_match_failed",
             Self::DeviceRisky => "device_risky",
             Self::LivenessFailed => "liveness_failed",
+            Self::IdentityNotChecked => "identity_not_checked",
         }
     }
 }
@@ -387,6 +394,13 @@ pub fn decide(policy: &Policy, e: &Evidence) -> Decision {
             "the selfie's liveness proof failed on every allowed attempt",
         );
     }
+    if docs.is_empty() && e.face.is_none() && e.liveness.is_none() {
+        push(
+            C::IdentityNotChecked,
+            Severity::Review,
+            "the session checked neither a document nor a face: nothing says who the person is",
+        );
+    }
     let rejects = reasons.iter().any(|r| r.severity == Severity::Reject);
     let reviews = reasons.iter().any(|r| r.severity == Severity::Review);
     let mut status = if rejects || (reviews && policy.unverifiable == Unverifiable::Reject) {
@@ -624,12 +638,37 @@ mod tests {
     }
 
     #[test]
-    fn a_session_without_document_or_face_evidence_is_approved() {
+    fn a_session_that_checked_no_identity_is_never_approved() {
+        // a device scan alone, clean or risky
         let e = Evidence {
             session_cpf: CPF.into(),
             ..Evidence::default()
         };
-        assert_eq!(decide(&Policy::default(), &e).status, Status::Approved);
+        let d = decide(&Policy::default(), &e);
+        assert_eq!(
+            (d.status, codes(&d)),
+            (Status::InManualAnalysis, vec!["identity_not_checked"])
+        );
+        let strict = Policy {
+            unverifiable: Unverifiable::Reject,
+            ..Policy::default()
+        };
+        assert_eq!(decide(&strict, &e).status, Status::Rejected);
+        // a passed face step alone (liveness + the 1:1 it records) is identity evidence
+        let face_only = Evidence {
+            liveness: Some(true),
+            ..e.clone()
+        };
+        assert_eq!(
+            decide(&Policy::default(), &face_only).status,
+            Status::Approved
+        );
+        // and so is a document alone
+        let doc_only = evidence(good_doc(), None);
+        assert_eq!(
+            decide(&Policy::default(), &doc_only).status,
+            Status::Approved
+        );
     }
 
     #[test]

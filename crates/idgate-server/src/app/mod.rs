@@ -5,6 +5,7 @@ pub mod cache;
 pub mod credentials;
 pub mod documents;
 pub mod faces;
+pub mod geo;
 pub mod liveness;
 pub mod login;
 pub mod login_runtime;

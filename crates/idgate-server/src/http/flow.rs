@@ -91,8 +91,10 @@ impl FromRequestParts<AppState> for Client {
                 .and_then(|v| v.to_str().ok())
                 .map(|s| s.chars().take(512).collect::<String>())
         };
+        let ip = super::clients::client_ip(st, parts);
         Ok(Client(ClientInfo {
-            ip: Some(super::clients::client_ip(st, parts).to_string()),
+            ip: Some(ip.to_string()),
+            ip_country: st.geo.country(ip),
             user_agent: header(header::USER_AGENT),
             accept_language: header(header::ACCEPT_LANGUAGE),
         }))

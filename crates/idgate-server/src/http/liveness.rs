@@ -1,6 +1,6 @@
 //! Liveness handlers: `/v1/liveness/challenges` (tenant API key) and the hosted flow's
-//! `POST /s/{hash}/t/{token}/liveness` (the session URL token is the credential). Thin: parse,
-//! call `app::liveness`, render.
+//! `POST /s/{hash}/t/{token}/liveness` and `.../face-hint` (the session URL token is the
+//! credential). Thin: parse, call `app::liveness` / `app::faces::hint`, render.
 
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
@@ -50,16 +50,7 @@ pub async fn session_challenge(
     req: Request,
 ) -> Result<Response, Fail<V1>> {
     // The link is checked before the body is read.
-    let Some((t, v)) = by_url(&st, &hash, &token).await? else {
-        return Err(ApiError::not_found("session").into());
-    };
-    if v.status.is_final() || v.row.token_expires_at <= st.now() {
-        return Err(ApiError::new(
-            idgate_core::Code::InvalidTransition,
-            "the session is closed or its link expired",
-        )
-        .into());
-    }
+    let (t, v) = open_session(&st, &hash, &token).await?;
     let body = read_json::<V1>(req, st.cfg.limits.small_body_bytes).await?;
     let c = liveness::issue(&st, &t, Some(&v.row.id), &body, true).await?;
     let failed = st
@@ -70,4 +61,36 @@ pub async fn session_challenge(
     let mut out = challenge_json(&c, &t);
     out["attempts_left"] = serde_json::json!(i64::from(t.policy.liveness_attempts) - failed);
     Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// `POST /s/{hash}/t/{token}/face-hint` `{image}` (a preview frame ≤ 320 px) → 200 `{hint,
+/// faces, brightness}` for the selfie screen's live guidance. Nothing is stored.
+pub async fn session_face_hint(
+    State(st): State<AppState>,
+    Path((hash, token)): Path<(String, String)>,
+    req: Request,
+) -> Result<Response, Fail<V1>> {
+    open_session(&st, &hash, &token).await?;
+    let body = read_json::<V1>(req, st.cfg.limits.small_body_bytes).await?;
+    let answer = crate::app::faces::hint::hint(&st, &body).await?;
+    Ok(Json(answer).into_response())
+}
+
+/// The session behind a page link, refused (before any body is read) when it is unknown,
+/// closed or its link expired.
+async fn open_session(
+    st: &AppState,
+    hash: &str,
+    token: &str,
+) -> Result<(crate::app::tenant::Tenant, crate::app::render::SessionView), ApiError> {
+    let Some((t, v)) = by_url(st, hash, token).await? else {
+        return Err(ApiError::not_found("session"));
+    };
+    if v.status.is_final() || v.row.token_expires_at <= st.now() {
+        return Err(ApiError::new(
+            idgate_core::Code::InvalidTransition,
+            "the session is closed or its link expired",
+        ));
+    }
+    Ok((t, v))
 }

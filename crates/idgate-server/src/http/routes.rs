@@ -95,6 +95,7 @@ pub const TABLE: &[RouteDoc] = &[
     r("GET", "/s/{hash}/t/{token}/qr.svg", Token),
     r("GET", "/flow/{file}", Public),
     r("POST", "/s/{hash}/t/{token}/liveness", Token),
+    r("POST", "/s/{hash}/t/{token}/face-hint", Token),
     r("POST", "/v1/liveness/challenges", ApiKey(perm::FACES_WRITE)),
     r(
         "POST",
@@ -235,6 +236,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/s/{hash}/t/{token}/liveness",
             post(super::liveness::session_challenge),
+        )
+        .route(
+            "/s/{hash}/t/{token}/face-hint",
+            post(super::liveness::session_face_hint),
         )
         .route(
             "/v1/liveness/challenges",

@@ -9,7 +9,7 @@ use idgate_store::testing::BACKENDS;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::common::start;
+use crate::common::{start, start_with};
 use crate::flow::{code, session, step, v1};
 
 const UA: &str = "Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile Safari/537.36";
@@ -138,7 +138,12 @@ async fn device_scan_stores_fingerprint_and_risk_signals() {
         assert_eq!(d["network"]["ip"], "127.0.0.1");
         assert_eq!(d["network"]["user_agent"], UA);
         assert!(d["signals"].get("unknown").is_none());
-        assert_eq!(first["status"], "approved");
+        // a device scan alone says nothing of who the person is: never approved
+        assert_eq!(first["status"], "in_manual_analysis");
+        assert_eq!(
+            first["decision"]["reasons"][0]["code"],
+            "identity_not_checked"
+        );
         let fp = d["fingerprint"].as_str().unwrap().to_owned();
 
         // the same device for a second CPF within 24 h: over this tenant's limit of one
@@ -150,7 +155,7 @@ async fn device_scan_stores_fingerprint_and_risk_signals() {
             (Some(2), &json!(["device_many_cpfs"]))
         );
         assert_eq!(second["status"], "in_manual_analysis");
-        assert_eq!(second["decision"]["reasons"][0]["code"], "device_risky");
+        assert_eq!(second["decision"]["reasons"][1]["code"], "device_risky");
 
         // automation is seen; a malformed signals field is a 400 naming it
         let mut bot = phone();
@@ -165,6 +170,58 @@ async fn device_scan_stores_fingerprint_and_risk_signals() {
         let (st, v) = step(&s, &page, "device_scan", json!({"signals": "x"})).await;
         assert_eq!((st, code(&v)), (400, "invalid_request"), "{v}");
         assert_eq!(v["error"]["field"], "signals");
+        s.stop().await;
+    }
+}
+
+/// The time zone against the IP's country (DB-IP's database, installed by `scripts/setup.sh`):
+/// the test server trusts `X-Forwarded-For` from loopback, as behind a proxy.
+#[tokio::test]
+async fn device_scan_compares_the_time_zone_with_the_ip_country() {
+    let db = idgate_server::app::geo::default_db();
+    assert!(
+        db.exists(),
+        "\n\n*** {} is missing: run scripts/setup.sh (it fetches the IP-country database) ***\n",
+        db.display()
+    );
+    for backend in BACKENDS {
+        let s = start_with(backend, |c, _| {
+            c.limits.trusted_proxies = vec!["127.0.0.1".into()]
+        })
+        .await;
+        let scan = |id: &'static str, ip: &'static str, tz: &'static str| {
+            let s = &s;
+            async move {
+                let page = session(s, id, "529.982.247-25", json!([{"step": "device_scan"}])).await;
+                let mut signals = phone();
+                signals["time_zone"] = json!(tz);
+                let res = s
+                    .http
+                    .post(format!("{}{page}/steps/device_scan", s.base))
+                    .header("user-agent", UA)
+                    .header("accept-language", "pt-BR,pt;q=0.9")
+                    .header("x-forwarded-for", ip)
+                    .json(&json!({"signals": signals}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 200);
+                v1(s, id).await["step_data"]["device_scan"].clone()
+            }
+        };
+        // a Brazilian address with a Brazilian clock: nothing to say
+        let home = scan("g1", "200.160.2.3", "America/Sao_Paulo").await;
+        assert_eq!(home["network"]["ip"], "200.160.2.3");
+        assert_eq!(home["network"]["ip_country"], "BR", "{home}");
+        assert_eq!(home["risk_signals"], json!([]), "{home}");
+        // a US address with a Sao Paulo clock
+        let away = scan("g2", "8.8.8.8", "America/Sao_Paulo").await;
+        assert_eq!(away["network"]["ip_country"], "US", "{away}");
+        assert_eq!(away["risk_signals"], json!(["timezone_ip_mismatch"]));
+        // a private address has no country, and says nothing
+        let lan = scan("g3", "10.1.2.3", "America/Sao_Paulo").await;
+        assert_eq!(lan["network"]["ip_country"], Value::Null);
+        assert_eq!(lan["risk_signals"], json!([]));
         s.stop().await;
     }
 }

@@ -6,6 +6,7 @@ mod credentials;
 mod digital;
 mod documents;
 mod edges;
+mod face_hint;
 mod faces;
 mod flow;
 mod flow_page;

@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod engine;
+pub mod hint;
 pub mod images;
 pub mod input;
 pub mod registrations;

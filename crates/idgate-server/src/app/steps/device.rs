@@ -4,9 +4,10 @@
 //! `automation` (`navigator.webdriver`, a headless user agent), `user_agent_mismatch` (the
 //! script's and the header's user agents differ), `timezone_language_mismatch` (a pt-BR browser
 //! outside Brazil's time zones), `timezone_offset_mismatch` (a Brazilian zone name with another
-//! clock offset), `language_header_mismatch`, and `device_many_cpfs` (the fingerprint verified
-//! more than the policy's `max_cpfs_per_device` CPFs for the tenant in 24 h). The IP is kept as
-//! seen by this server (no geolocation database: no IP-country check).
+//! clock offset), `timezone_ip_mismatch` (the browser's time zone is not used in the country of
+//! its IP address, per [`crate::app::geo`]), `language_header_mismatch`, and `device_many_cpfs`
+//! (the fingerprint verified more than the policy's `max_cpfs_per_device` CPFs for the tenant in
+//! 24 h). The IP is kept as seen by this server (after trusted proxies), with its country.
 
 use idgate_core::crypto::hash_secret;
 use idgate_core::FieldError;
@@ -14,6 +15,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::super::faces::input::Fields;
+use super::super::geo;
 use super::super::render::SessionView;
 use super::super::tenant::{offset_for, Tenant};
 use crate::http::error::ApiError;
@@ -29,6 +31,8 @@ const MAX_STR: usize = 512;
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
     pub ip: Option<String>,
+    /// The IP's country (ISO 3166 alpha-2), when the IP-country database knows it.
+    pub ip_country: Option<String>,
     pub user_agent: Option<String>,
     pub accept_language: Option<String>,
 }
@@ -120,7 +124,7 @@ pub(super) async fn device_scan(
         ),
         (
             "network".into(),
-            json!({"ip": client.ip, "user_agent": client.user_agent, "accept_language": client.accept_language}),
+            json!({"ip": client.ip, "ip_country": client.ip_country, "user_agent": client.user_agent, "accept_language": client.accept_language}),
         ),
     ]))
 }
@@ -228,6 +232,12 @@ fn risk_signals(s: Option<&Map<String, Value>>, c: &ClientInfo) -> Vec<&'static 
             out.push("timezone_offset_mismatch");
         }
     }
+    if let (Some(tz), Some(cc)) = (tz, c.ip_country.as_deref()) {
+        let used_in = geo::zone_countries(tz);
+        if !used_in.is_empty() && !used_in.contains(&cc) {
+            out.push("timezone_ip_mismatch");
+        }
+    }
     if let (Some(lang), Some(header)) = (first_lang, c.accept_language.as_deref()) {
         if !header.is_empty() && primary_lang(lang) != primary_lang(header) {
             out.push("language_header_mismatch");
@@ -249,6 +259,7 @@ mod tests {
     fn client() -> ClientInfo {
         ClientInfo {
             ip: Some("203.0.113.9".into()),
+            ip_country: Some("BR".into()),
             user_agent: Some(UA.into()),
             accept_language: Some("pt-BR,pt;q=0.9".into()),
         }
@@ -291,6 +302,15 @@ mod tests {
             with("languages", json!(["en-US"])),
             ["language_header_mismatch"]
         );
+        let mut abroad = client();
+        abroad.ip_country = Some("PT".into());
+        assert_eq!(
+            risk_signals(Some(&sig(phone())), &abroad),
+            ["timezone_ip_mismatch"]
+        );
+        // an unknown country or zone says nothing
+        abroad.ip_country = None;
+        assert!(risk_signals(Some(&sig(phone())), &abroad).is_empty());
         // a Manaus clock is right for Manaus
         let mut s = sig(phone());
         s.insert("time_zone".into(), json!("America/Manaus"));
