@@ -54,6 +54,10 @@ test('a whole session: API call, device scan, selfie with liveness, RG front and
     await page.waitForSelector('#selfie-start');
     await page.click('#selfie-start');
     await until(page, () => document.querySelector('#selfie-video')?.videoWidth > 0);
+    // a live hint from the server's face detector: the clip shows one face
+    const hint = await until(page, () => document.querySelector('#hint')?.dataset.hint);
+    assert.ok(['ok', 'closer'].includes(hint), hint);
+    assert.ok((await page.textContent('#hint')).length > 0);
     await snap(page, 'selfie-camera');
     await page.click('#selfie-go');
     await until(page, () => document.querySelector('#cue')?.dataset.action === 'turn_left');

@@ -65,7 +65,7 @@ pub fn paths() -> Map<String, Value> {
         "description": "Authenticated by the session URL's hash and token (an open session only). The page sends a small \
             preview frame (base64 JPEG/PNG/WebP, at most 320x320 px and 64 KiB) about once a second while the person frames \
             their face; the answer is one hint: `light` (centre too dark), `no_face`, `one_face` (more than one face), \
-            `closer` (the face is narrower than a quarter of the frame), or `ok`. Nothing is stored.",
+            `closer` (the face is narrower than a quarter of the frame's shorter side), or `ok`. Nothing is stored.",
         "parameters": [
             {"name": "hash", "in": "path", "required": true, "schema": {"type": "string"}},
             {"name": "token", "in": "path", "required": true, "schema": {"type": "string"}}

@@ -17,7 +17,8 @@ use crate::state::AppState;
 pub const MAX_SIDE: u32 = 320;
 /// Below this mean luma (0–255) the picture is too dark.
 const DARK: f32 = 50.0;
-/// A face narrower than this share of the frame is too far away.
+/// A face narrower than this share of the frame's shorter side is too far away (the page shows
+/// a portrait crop of a landscape camera: the shorter side is what the person sees).
 const NEAR: f32 = 0.25;
 
 /// What the page shows.
@@ -39,13 +40,14 @@ pub struct HintAnswer {
     pub brightness: u8,
 }
 
-/// The hint for a frame of `width` px with `faces` (largest first) and centre brightness `luma`.
-pub fn hint_for(width: u32, faces: &[FaceBox], luma: f32) -> Hint {
+/// The hint for a frame whose shorter side is `short` px, with `faces` (largest first) and
+/// centre brightness `luma`.
+pub fn hint_for(short: u32, faces: &[FaceBox], luma: f32) -> Hint {
     match faces {
         _ if luma < DARK => Hint::Light,
         [] => Hint::NoFace,
         [_, _, ..] => Hint::OneFace,
-        [f] if (f.width as f32) < width as f32 * NEAR => Hint::Closer,
+        [f] if (f.width as f32) < short as f32 * NEAR => Hint::Closer,
         [_] => Hint::Ok,
     }
 }
@@ -94,7 +96,7 @@ pub async fn hint(st: &AppState, body: &Value) -> Result<HintAnswer, ApiError> {
             let faces = models.detect(&img.image, AnalysisMode::Selfie);
             let luma = centre_luma(&img.image);
             Ok(HintAnswer {
-                hint: hint_for(img.width, &faces, luma),
+                hint: hint_for(img.width.min(img.height), &faces, luma),
                 faces: faces.len(),
                 brightness: luma.clamp(0.0, 255.0) as u8,
             })
@@ -122,5 +124,7 @@ mod tests {
         assert_eq!(hint_for(320, &[face(120), face(60)], 120.0), Hint::OneFace);
         assert_eq!(hint_for(320, &[face(60)], 120.0), Hint::Closer);
         assert_eq!(hint_for(320, &[face(120)], 120.0), Hint::Ok);
+        // a 640x360 landscape frame shown as a portrait crop: 100 px is near enough
+        assert_eq!(hint_for(360, &[face(100)], 120.0), Hint::Ok);
     }
 }
