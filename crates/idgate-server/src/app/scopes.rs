@@ -1,5 +1,5 @@
-//! API-key scopes: the permission bits a route needs (named in the route table and in each
-//! handler's `Authed<_, P>` type) and their names on the command line and in storage.
+//! API-key scopes: the permission bits a route needs (named by its entry in the route table,
+//! checked by the `Authed` extractor) and their names on the command line and in storage.
 
 /// Permissions a route can require.
 pub mod perm {

@@ -1,5 +1,5 @@
 //! Request extractors that fail in the route family's error format: the authenticated tenant
-//! (with the permission the route needs in its type) and the JSON body (size-limited; lenient
+//! (holding the permission the route table names for the route) and the JSON body (size-limited; lenient
 //! about trailing commas on vendor routes, as the vendor's own examples have them).
 
 use std::marker::PhantomData;
@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::error::{ApiError, Fail, Family, Qi, V1};
 use super::json_bound::{within, MAX_JSON_VALUES};
+use super::routes::Access;
 use crate::app::scopes;
 use crate::app::tenant::Tenant;
 use crate::state::AppState;
@@ -36,16 +37,27 @@ impl AuthForms for Qi {
 /// Permissions a route can require (the route table names one per route).
 pub use crate::app::scopes::perm;
 
-/// The caller's tenant, authenticated by API key and holding permission `P`.
-pub struct Authed<F, const P: u32>(pub Tenant, pub PhantomData<F>);
+/// The caller's tenant, authenticated by API key and holding the permission of the route's
+/// entry in the route table (`Access::ApiKey(p)` for `/v1`, `Access::VendorKey(p)` for the
+/// vendor facades, whose family accepts the raw key).
+pub struct Authed<F>(pub Tenant, pub PhantomData<F>);
 
-impl<F: AuthForms, const P: u32> FromRequestParts<AppState> for Authed<F, P> {
+impl<F: AuthForms> FromRequestParts<AppState> for Authed<F> {
     type Rejection = Fail<F>;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let access = parts.extensions.get::<Access>().copied();
+        let need = match access {
+            Some(Access::ApiKey(p)) if !F::RAW_KEY => p,
+            Some(Access::VendorKey(p)) if F::RAW_KEY => p,
+            _ => {
+                tracing::error!(?access, path = %parts.uri.path(), "the route table's access disagrees with the handler");
+                return Err(Fail::new(ApiError::internal()));
+            }
+        };
         let header = parts
             .headers
             .get("authorization")
@@ -57,10 +69,10 @@ impl<F: AuthForms, const P: u32> FromRequestParts<AppState> for Authed<F, P> {
             None => "",
         };
         let (tenant, granted) = authenticate(state, key).await.map_err(Fail::new)?;
-        if granted & P != P {
+        if granted & need != need {
             return Err(Fail::new(ApiError::new(
                 Code::Forbidden,
-                format!("this API key lacks the scope {}", scopes::name(P)),
+                format!("this API key lacks the scope {}", scopes::name(need)),
             )));
         }
         state

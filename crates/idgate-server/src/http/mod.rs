@@ -41,7 +41,7 @@ use crate::state::{AppState, Metrics};
 pub fn app(state: AppState) -> Router {
     let rid = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_millis(state.cfg.limits.request_timeout_ms.max(1));
-    routes::routes()
+    routes::router()
         .fallback(|| async { Fail::<V1>::new(ApiError::new(Code::NotFound, "no such route")) })
         .method_not_allowed_fallback(|| async {
             Fail::<V1>::new(ApiError::new(

@@ -1,13 +1,18 @@
-//! Operational endpoints: liveness, readiness, Prometheus metrics, the OpenAPI document and its docs page.
+//! Operational endpoints: liveness, readiness, Prometheus metrics, the OpenAPI document and its
+//! docs page (Redoc, embedded).
 
 use std::sync::atomic::Ordering;
 
-use axum::extract::State;
+use std::sync::OnceLock;
+
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use super::error::{ApiError, Fail, V1};
+use super::routes;
 use crate::state::AppState;
 
 pub async fn healthz() -> Response {
@@ -68,18 +73,51 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
         .into_response()
 }
 
+/// The OpenAPI document, generated once from the route table.
 pub async fn openapi_json() -> Response {
-    Json(crate::openapi::document()).into_response()
+    static DOC: OnceLock<String> = OnceLock::new();
+    let doc = DOC.get_or_init(|| routes::document().to_string());
+    ([(header::CONTENT_TYPE, "application/json")], doc.as_str()).into_response()
 }
 
-pub async fn docs() -> Html<&'static str> {
-    Html(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>idgate API</title></head><body>\
-         <h1>idgate API</h1><p>The OpenAPI description is at <a href=\"/openapi.json\">/openapi.json</a>.</p>\
-         <div id=\"routes\"></div><script>\
-         fetch('/openapi.json').then(r=>r.json()).then(d=>{const el=document.getElementById('routes');\
-         for(const [p,ops] of Object.entries(d.paths)){for(const [m,o] of Object.entries(ops)){\
-         const s=document.createElement('section');s.innerHTML='<h3>'+m.toUpperCase()+' '+p+'</h3><p>'+(o.summary||'')+'</p>';\
-         el.appendChild(s);}}});</script></body></html>",
+const DOCS_HTML: &str = include_str!("../../../../web/docs/index.html");
+const DOCS_JS: &str = include_str!("../../../../web/docs/docs.js");
+/// Redoc's standalone bundle, vendored from the pinned npm package (web/docs/README.md).
+const REDOC_JS: &str = include_str!("../../../../web/docs/redoc.standalone.js");
+
+/// What the docs page may load: scripts from here only; Redoc's injected `<style>` elements
+/// (`'unsafe-inline'` styles) and its search worker (`blob:`); nothing may frame it.
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; font-src 'self' data:; worker-src blob:; connect-src 'self'; \
+    base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// `GET /docs`: the OpenAPI document rendered by Redoc.
+pub async fn docs() -> Response {
+    (
+        [
+            (header::CONTENT_SECURITY_POLICY, DOCS_CSP),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        Html(DOCS_HTML),
     )
+        .into_response()
+}
+
+/// `GET /docs/{file}`: the page's scripts.
+pub async fn docs_asset(Path(file): Path<String>) -> Response {
+    let body = match file.as_str() {
+        "redoc.standalone.js" => REDOC_JS,
+        "docs.js" => DOCS_JS,
+        _ => return Fail::<V1>::new(ApiError::not_found("file")).into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
 }

@@ -1,12 +1,17 @@
-//! OpenAPI description of the hosted flow's step submissions and of what they leave on the
-//! session: `step_data` references and the decision with its reasons.
+//! Hosted-flow routes (the entry page, its assets, step submissions, state, QR code) and what
+//! they leave on the session: `step_data` references and the decision with its reasons.
 
+use axum::http::Method;
 use idgate_core::session::decision::REASON_CODES;
 use serde_json::{json, Map, Value};
 
+use super::Access::{Public, Token};
+use super::Route;
+use crate::http::{flow as h, pages};
+
 /// The entry page's description: languages, screens, and how it reports back (iframe events,
 /// link redirect).
-pub const ENTRY_TEXT: &str = "Opens the capture flow; a pending session becomes in_progress. A wrong hash or token gets the \
+const ENTRY_TEXT: &str = "Opens the capture flow; a pending session becomes in_progress. A wrong hash or token gets the \
 same 404; an expired token or session gets 410 (a page saying so). The page is in Brazilian Portuguese unless `?lang=en` \
 (the page's visible switch) or the browser's `Accept-Language` asks for English; every text, server errors included, \
 comes from one catalogue per language. Screens: introduction (`show_introduction_screen`), one per step (device scan; \
@@ -25,7 +30,7 @@ addEventListener('message', (e) => {\n  if (e.origin !== 'https://idgate.example
 to its query (`https://app.example.com/done?session_id=...&status=in_manual_analysis`); read the outcome from the API, \
 not from that query.";
 
-pub fn paths() -> Map<String, Value> {
+pub fn routes() -> Vec<Route> {
     let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/V1Error"}}}});
     let body = json!({"required": true, "content": {"application/json": {"schema": {"oneOf": [
         {"$ref": "#/components/schemas/DeviceScanStep"},
@@ -83,18 +88,41 @@ pub fn paths() -> Map<String, Value> {
         "parameters": link_params,
         "responses": {"200": {"description": "SVG", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
             "404": err("unknown link"), "410": err("`session_expired`")}});
-    Map::from_iter([
-        (
-            "/s/{hash}/t/{token}/steps/{step}".to_owned(),
-            json!({"post": op}),
+    let html = |d: &str| json!({"description": d, "content": {"text/html": {"schema": {"type": "string"}}}});
+    let entry = json!({"summary": "Hosted entry page", "description": ENTRY_TEXT, "parameters": link_params,
+        "responses": {"200": html("the page"), "404": html("unknown link"), "410": html("expired or closed")}});
+    let (get, post) = (Method::GET, Method::POST);
+    vec![
+        Route::new(
+            get.clone(),
+            "/s/{hash}/t/{token}",
+            Public,
+            pages::open_session,
+            entry,
         ),
-        ("/flow/{file}".to_owned(), json!({"get": js})),
-        (
-            "/s/{hash}/t/{token}/state".to_owned(),
-            json!({"get": state}),
+        Route::new(
+            post,
+            "/s/{hash}/t/{token}/steps/{step}",
+            Token,
+            h::submit_step,
+            op,
         ),
-        ("/s/{hash}/t/{token}/qr.svg".to_owned(), json!({"get": qr})),
-    ])
+        Route::new(
+            get.clone(),
+            "/s/{hash}/t/{token}/state",
+            Token,
+            h::get_state,
+            state,
+        ),
+        Route::new(
+            get.clone(),
+            "/s/{hash}/t/{token}/qr.svg",
+            Token,
+            h::get_qr,
+            qr,
+        ),
+        Route::new(get, "/flow/{file}", Public, pages::flow_asset, js),
+    ]
 }
 
 pub fn schemas() -> Map<String, Value> {

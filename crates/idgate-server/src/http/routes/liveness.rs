@@ -1,8 +1,13 @@
-//! OpenAPI description of active liveness: challenges, their verification, the hosted flow's
-//! session challenge, and what each reason code means.
+//! Active-liveness routes: challenges, their verification, the hosted flow's session challenge,
+//! and what each reason code means.
 
+use axum::http::Method;
 use idgate_core::liveness::Reason;
 use serde_json::{json, Map, Value};
+
+use super::Access::{ApiKey, Token};
+use super::{perm, Route};
+use crate::http::liveness as h;
 
 /// How the actions are named, with a picture (the camera's unmirrored view).
 const ACTIONS_TEXT: &str = "Actions are named from the person's point of view. `turn_left`: the person turns their head to \
@@ -23,26 +28,24 @@ frame kept as the selfie); plausible timing; a scene that changes. A pass stores
 (`image_key`, usable wherever an `image_key` is accepted). What it does not defend against: a 3D mask, or a deepfake \
 injected as the camera stream.";
 
-pub fn paths() -> Map<String, Value> {
+pub fn routes() -> Vec<Route> {
     let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/V1Error"}}}});
     let challenge = json!({"description": "the challenge", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LivenessChallenge"}}}});
     let create_body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LivenessChallengeRequest"},
         "example": {}}}});
     let create = json!({
         "summary": "Start a liveness challenge", "description": ACTIONS_TEXT,
-        "security": [{"bearer": []}],
         "requestBody": create_body,
-        "responses": {"201": challenge, "400": err("`actions` from a live tenant, or invalid actions"), "401": err("no valid API key"), "415": err("not JSON")}
+        "responses": {"201": challenge, "400": err("`actions` from a live tenant, or invalid actions"), "415": err("not JSON")}
     });
     let verify = json!({
         "summary": "Verify a liveness challenge from frames", "description": VERIFY_TEXT,
-        "security": [{"bearer": []}],
         "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LivenessFrames"}}}},
         "responses": {
             "200": {"description": "the verdict (`passed: false` with `reasons` is an answer, not an error)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LivenessVerification"}}}},
             "400": err("bad base64, not an image, frames of mixed sizes (`invalid_frames`), too many frames, a header declaring too many pixels"),
-            "401": err("no valid API key"), "404": err("no such challenge for this tenant"),
+            "404": err("no such challenge for this tenant"),
             "409": err("the challenge was already verified"), "413": err("body over its limit"), "415": err("not JSON"),
             "503": err("the face engine is busy or not loaded")
         }
@@ -82,24 +85,37 @@ pub fn paths() -> Map<String, Value> {
             "503": err("the face engine is busy or not loaded")
         }
     });
-    Map::from_iter([
-        (
-            "/s/{hash}/t/{token}/face-hint".to_owned(),
-            json!({"post": hint}),
+    let post = Method::POST;
+    vec![
+        Route::new(
+            post.clone(),
+            "/s/{hash}/t/{token}/face-hint",
+            Token,
+            h::session_face_hint,
+            hint,
         ),
-        (
-            "/v1/liveness/challenges".to_owned(),
-            json!({"post": create}),
+        Route::new(
+            post.clone(),
+            "/v1/liveness/challenges",
+            ApiKey(perm::FACES_WRITE),
+            h::create_challenge,
+            create,
         ),
-        (
-            "/v1/liveness/challenges/{id}/verify".to_owned(),
-            json!({"post": verify}),
+        Route::new(
+            post.clone(),
+            "/v1/liveness/challenges/{id}/verify",
+            ApiKey(perm::FACES_WRITE),
+            h::verify_challenge,
+            verify,
         ),
-        (
-            "/s/{hash}/t/{token}/liveness".to_owned(),
-            json!({"post": session}),
+        Route::new(
+            post,
+            "/s/{hash}/t/{token}/liveness",
+            Token,
+            h::session_challenge,
+            session,
         ),
-    ])
+    ]
 }
 
 pub fn schemas() -> Map<String, Value> {

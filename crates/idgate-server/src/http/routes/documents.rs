@@ -1,26 +1,16 @@
-//! OpenAPI text of the document routes (QI `/ocr/...` facade and `/v1/documents`), merged into
-//! [`crate::openapi::document`]. Documents what the vendor leaves open: the result object of
-//! `GET /ocr/image/{ocr_key}`, templates, limits and error codes.
+//! Document routes (QI `/ocr/...` facade and `/v1/documents`) and their wire shapes. Documents
+//! what the vendor leaves open: the result object of `GET /ocr/image/{ocr_key}`, templates,
+//! limits and error codes.
 
+use axum::http::Method;
 use serde_json::{json, Map, Value};
 
+use super::doc::{body, err, ok, path_param, uuid};
+use super::Access::{ApiKey, VendorKey};
+use super::{perm, Route};
+use crate::http::documents as h;
+
 use crate::app::documents::template::ALL;
-
-fn err(family: &str, desc: &str) -> Value {
-    json!({"description": desc, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{family}Error")}}}})
-}
-
-fn ok(desc: &str, schema: &str) -> Value {
-    json!({"description": desc, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
-}
-
-fn body(schema: &str) -> Value {
-    json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
-}
-
-fn param(name: &str) -> Value {
-    json!([{"name": name, "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}])
-}
 
 const READ: &str = "Reads an identity document. `passport`, `rne` and `crnm` are read by their machine-readable \
   zone (ICAO 9303 TD1/TD2/TD3, every check digit reported); `rg`, `rg_front`, `rg_back`, `cnh`, `cnh_front`, \
@@ -31,7 +21,7 @@ const READ: &str = "Reads an identity document. `passport`, `rne` and `crnm` are
   10 MiB decoded, 40 megapixels, PDFs of at most 4 pages, 25,000 objects and 32 MiB per inflated stream. \
   Refused input stores nothing. The file and the result are encrypted at rest. Reading runs on a bounded OCR \
   pool: when it is full the answer is 503 `busy` with `Retry-After`; without installed models, 503 \
-  `model_unavailable`. Permission: sessions write.";
+  `model_unavailable`.";
 
 const CODES: &str = "400 invalid_base64, unsupported_image_format, corrupt_image, file_type_mismatch, invalid_pdf, \
   pdf_encrypted, invalid_json; 413 image_too_large, image_too_many_pixels, pdf_too_large, pdf_too_many_pages, \
@@ -42,7 +32,6 @@ fn read_responses(family: &str, created: Value) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("201".into(), created);
     m.insert("400".into(), err(family, CODES));
-    m.insert("401".into(), err(family, "missing or invalid API key"));
     m.insert("413".into(), err(family, "file or body over the limits"));
     m.insert("422".into(), err(family, "invalid fields, no text, no MRZ"));
     m.insert(
@@ -55,7 +44,6 @@ fn read_responses(family: &str, created: Value) -> Map<String, Value> {
 fn get_responses(family: &str) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("200".into(), ok("the stored result", "DocumentResult"));
-    m.insert("401".into(), err(family, "missing or invalid API key"));
     m.insert(
         "404".into(),
         err(family, "no such document for this tenant"),
@@ -63,52 +51,76 @@ fn get_responses(family: &str) -> Map<String, Value> {
     m
 }
 
-pub fn paths() -> Map<String, Value> {
-    let mut p = Map::new();
-    p.insert(
-        "/ocr/image".into(),
-        json!({"post": {
-        "summary": "Read a document (QI OCR)", "description": READ,
-        "security": [{"rawKey": []}], "requestBody": body("DocumentReadRequest"),
-        "responses": read_responses("Qi", ok("the key of the stored read", "OcrKey"))}}),
-    );
-    p.insert(
-        "/ocr/image/{ocr_key}".into(),
-        json!({"get": {
-        "summary": "Result of a document read", "parameters": param("ocr_key"),
-        "description": "The stored result (see DocumentResult). Permission: sessions read.",
-        "security": [{"rawKey": []}], "responses": get_responses("Qi")}}),
-    );
-    p.insert(
-        "/v1/documents/read".into(),
-        json!({"post": {
-        "summary": "Read a document", "description": format!("{READ} Unknown fields are refused."),
-        "security": [{"bearer": []}], "requestBody": body("DocumentReadRequest"),
-        "responses": read_responses("V1", ok("the stored result", "DocumentResult"))}}),
-    );
-    p.insert(
-        "/v1/documents/{id}".into(),
-        json!({"get": {
-        "summary": "A document read", "parameters": param("id"),
-        "description": "The stored result. Permission: sessions read.",
-        "security": [{"bearer": []}], "responses": get_responses("V1")}}),
-    );
-    p.insert(
-        "/ocr/face_match".into(),
-        json!({"post": {
-        "summary": "Match the document portrait with a selfie (QI)", "description": MATCH,
-        "security": [{"rawKey": []}], "requestBody": body("FaceMatchRequest"),
-        "responses": match_responses("Qi", "FaceMatch")}}),
-    );
-    p.insert(
-        "/v1/documents/{id}/face-match".into(),
-        json!({"post": {
-        "summary": "Match the document portrait with a selfie", "parameters": param("id"),
-        "description": format!("{MATCH} Body `{{image_key}}`; unknown fields are refused."),
-        "security": [{"bearer": []}], "requestBody": body("V1FaceMatchRequest"),
-        "responses": match_responses("V1", "V1FaceMatch")}}),
-    );
-    p
+fn param(name: &str) -> Value {
+    json!([path_param(name, uuid())])
+}
+
+pub fn routes() -> Vec<Route> {
+    let (get, post) = (Method::GET, Method::POST);
+    let (read, write) = (perm::SESSIONS_READ, perm::SESSIONS_WRITE);
+    vec![
+        Route::new(
+            post.clone(),
+            "/ocr/image",
+            VendorKey(write),
+            h::qi_read_document,
+            json!({
+            "summary": "Read a document (QI OCR)", "description": READ,
+            "requestBody": body("DocumentReadRequest"),
+            "responses": read_responses("Qi", ok("the key of the stored read", "OcrKey"))}),
+        ),
+        Route::new(
+            get.clone(),
+            "/ocr/image/{ocr_key}",
+            VendorKey(read),
+            h::qi_get_document,
+            json!({
+            "summary": "Result of a document read", "parameters": param("ocr_key"),
+            "description": "The stored result (see DocumentResult).",
+            "responses": get_responses("Qi")}),
+        ),
+        Route::new(
+            post.clone(),
+            "/v1/documents/read",
+            ApiKey(write),
+            h::v1_read_document,
+            json!({
+            "summary": "Read a document", "description": format!("{READ} Unknown fields are refused."),
+            "requestBody": body("DocumentReadRequest"),
+            "responses": read_responses("V1", ok("the stored result", "DocumentResult"))}),
+        ),
+        Route::new(
+            get,
+            "/v1/documents/{id}",
+            ApiKey(read),
+            h::v1_get_document,
+            json!({
+            "summary": "A document read", "parameters": param("id"),
+            "description": "The stored result.",
+            "responses": get_responses("V1")}),
+        ),
+        Route::new(
+            post.clone(),
+            "/ocr/face_match",
+            VendorKey(write),
+            h::qi_face_match,
+            json!({
+            "summary": "Match the document portrait with a selfie (QI)", "description": MATCH,
+            "requestBody": body("FaceMatchRequest"),
+            "responses": match_responses("Qi", "FaceMatch")}),
+        ),
+        Route::new(
+            post,
+            "/v1/documents/{id}/face-match",
+            ApiKey(write),
+            h::v1_face_match,
+            json!({
+            "summary": "Match the document portrait with a selfie", "parameters": param("id"),
+            "description": format!("{MATCH} Body `{{image_key}}`; unknown fields are refused."),
+            "requestBody": body("V1FaceMatchRequest"),
+            "responses": match_responses("V1", "V1FaceMatch")}),
+        ),
+    ]
 }
 
 const MATCH: &str = "Finds the portrait on the stored document (`ocr_key`; small faces are upsampled, the largest \
@@ -116,7 +128,7 @@ const MATCH: &str = "Finds the portrait on the stored document (`ocr_key`; small
   the uploaded image `image_key` (from `POST /face_recognition/image`). `face_match_result` is `match` when \
   `similarity_ratio` is above 0.95 (the QI rule; `documents.face_match_threshold`), else `unmatch`. The \
   ratio is the faces engine's published mapping of the embedding distance (0.95 at distance 0.6). The match \
-  is stored. Permission: sessions write.";
+  is stored.";
 
 fn match_responses(family: &str, schema: &str) -> Map<String, Value> {
     let mut m = Map::new();
@@ -128,7 +140,6 @@ fn match_responses(family: &str, schema: &str) -> Map<String, Value> {
             "no_face: no face on the document (or the selfie); invalid_json",
         ),
     );
-    m.insert("401".into(), err(family, "missing or invalid API key"));
     m.insert(
         "404".into(),
         err(

@@ -1,27 +1,26 @@
-//! OpenAPI text of the QR-code and push login routes, merged into [`crate::openapi::document`].
-//! Documents what the vendor leaves open: the QR-code content, the web-socket protocol and its
-//! close codes, the authenticator's signed messages, and the error format of `/oauth` routes.
+//! QR-code and push login routes (`/oauth/*`, the JWKS, the authenticator app and its API) and
+//! their wire shapes. Documents what the vendor leaves open: the QR-code content, the
+//! web-socket protocol and its close codes, the authenticator's signed messages, and the error
+//! format of `/oauth` routes.
 
+use axum::http::Method;
 use serde_json::{json, Map, Value};
 
+use super::doc::{body, err, ok};
+use super::Access::{ApiKey, Client, Public, Token};
+use super::{perm, Route};
+use crate::http::{authenticator, device_ws, login_ws, oauth};
+
 fn oauth_err(desc: &str) -> Value {
-    json!({"description": desc, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}}})
+    err("OAuth", desc)
 }
 
 fn v1_err(desc: &str) -> Value {
-    json!({"description": desc, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/V1Error"}}}})
-}
-
-fn ok(desc: &str, schema: &str) -> Value {
-    json!({"description": desc, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
-}
-
-fn body(schema: &str) -> Value {
-    json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+    err("V1", desc)
 }
 
 fn asset(summary: &str, ct: &str) -> Value {
-    json!({"get": {"summary": summary, "responses": {"200": {"description": "the file", "content": {ct: {"schema": {"type": "string"}}}}}}})
+    json!({"summary": summary, "responses": {"200": {"description": "the file", "content": {ct: {"schema": {"type": "string"}}}}}})
 }
 
 const QR: &str = "`qr_code` is a URL: `<public base>/authenticator#t=<short_token>`. The token sits in the fragment, \
@@ -51,7 +50,7 @@ const SIGNED: &str = "Signed by the device's enrolled P-256 key (WebCrypto ECDSA
   raw r||s, DER also accepted). `time` is unix seconds and must be within 120 s of the server clock. The device must \
   belong to the login's tenant and, when the login names a username, be enrolled for it (otherwise 403 forbidden).";
 
-pub fn paths() -> Map<String, Value> {
+pub fn routes() -> Vec<Route> {
     let oauth = |pairs: &[(&str, &str)]| -> Map<String, Value> {
         pairs
             .iter()
@@ -125,7 +124,6 @@ pub fn paths() -> Map<String, Value> {
     decide.insert("200".into(), ok("the outcome", "LoginDecided"));
     let mut enroll = device_errs(&[]);
     enroll.retain(|k, _| k == "400" || k == "422");
-    enroll.insert("401".into(), v1_err("missing or invalid API key"));
     enroll.insert("201".into(), ok("the one-time link", "Enrollment"));
     let mut device = device_errs(&[]);
     device.retain(|k, _| k == "400" || k == "422");
@@ -134,8 +132,8 @@ pub fn paths() -> Map<String, Value> {
         v1_err("invalid_token: the enrolment link is unknown, used or expired"),
     );
     device.insert("201".into(), ok("enrolled", "DeviceEnrolled"));
-    let mut m = Map::new();
-    m.insert("/oauth/start".into(), json!({"post": {"summary": "Start a QR-code/push login (Soluti-compatible)",
+    let mut routes = Vec::new();
+    routes.push(Route::new(Method::POST, "/oauth/start", Client, oauth::start_login, json!({"summary": "Start a QR-code/push login (Soluti-compatible)",
         "description": format!("Authenticates the client (`client_id`/`client_secret` in the body), validates username (CPF for PF, \
           CNPJ incl. alphanumeric for PJ), lifetime (1..604800 s PF or without username, 1..2592000 s PJ), scope (within the \
           client's) and callback_url (exact match of a registered one; default the first). `challenge` is the two-digit number \
@@ -143,74 +141,95 @@ pub fn paths() -> Map<String, Value> {
           without the websocket permission. `notified` is true only when a username was given, the client may notify, and a \
           push service accepted a push for at least one enrolled device. `auth_ttl` is how long the login stays open (seconds). \
           Errors: `{{error, error_description, errors?}}`."),
-        "requestBody": body("LoginStart"), "responses": start}}));
-    m.insert("/oauth/notify".into(), json!({"post": {"summary": "Push a started login to the person's devices",
+        "requestBody": body("LoginStart"), "responses": start})));
+    routes.push(Route::new(Method::POST, "/oauth/notify", Client, oauth::notify_login, json!({"summary": "Push a started login to the person's devices",
         "description": "Authenticated like /oauth/start. Anti push-bombing: at most N live pushed logins per username, a rate \
           per client and username, and a cooldown after repeated denials (login.* settings); each refusal is an audit event \
           `login.push_refused`. Pushes are Web Push (RFC 8030, aes128gcm RFC 8291, VAPID RFC 8292) from a durable job with retries.",
-        "requestBody": body("LoginNotify"), "responses": notify}}));
-    m.insert("/oauth/token".into(), json!({"get": {"summary": "Exchange the callback JWT for an access token",
+        "requestBody": body("LoginNotify"), "responses": notify})));
+    routes.push(Route::new(Method::GET, "/oauth/token", Token, oauth::exchange_token, json!({"summary": "Exchange the callback JWT for an access token",
         "description": "`Authorization: Bearer <callback JWT>` (the `token` POSTed to callback_url: ES256, typ \
           `login-callback+jwt`, `aud` = client_id, `sub` = username, `jti`, exp ≤ 120 s). Works once. The access token is an \
           ES256 JWT (typ `at+jwt`, RFC 9068) verifiable with /.well-known/jwks.json; `expires_in` = the login's lifetime.",
-        "security": [{"bearer": []}], "responses": token}}));
-    m.insert("/oauth/introspect".into(), json!({"post": {"summary": "Token introspection (RFC 7662)",
+        "security": [{"bearer": []}], "responses": token})));
+    routes.push(Route::new(Method::POST, "/oauth/introspect", Client, oauth::introspect, json!({"summary": "Token introspection (RFC 7662)",
         "description": format!("{client_auth} Answers `{{active: false}}` for tokens that are unknown, expired, revoked or issued to another client."),
-        "requestBody": form.clone(), "responses": intro}}));
-    m.insert(
-        "/oauth/revoke".into(),
-        json!({"post": {"summary": "Token revocation (RFC 7009)",
-        "description": client_auth, "requestBody": form, "responses": revoke}}),
-    );
-    m.insert("/oauth/ws".into(), json!({"get": {"summary": "Login web socket", "description": WS,
-        "responses": {"101": {"description": "switching protocols"}, "400": {"description": "not a web-socket upgrade"}}}}));
-    m.insert("/authenticator/ws".into(), json!({"get": {"summary": "Authenticator web socket", "description": DEVICE_WS,
-        "responses": {"101": {"description": "switching protocols"}, "400": {"description": "not a web-socket upgrade"}}}}));
-    m.insert(
-        "/.well-known/jwks.json".into(),
-        json!({"get": {"summary": "Login signing keys (JWKS)",
+        "requestBody": form.clone(), "responses": intro})));
+    routes.push(Route::new(
+        Method::POST,
+        "/oauth/revoke",
+        Client,
+        oauth::revoke,
+        json!({"summary": "Token revocation (RFC 7009)",
+        "description": client_auth, "requestBody": form, "responses": revoke}),
+    ));
+    routes.push(Route::new(Method::GET, "/oauth/ws", Token, login_ws::login_socket, json!({"summary": "Login web socket", "description": WS,
+        "responses": {"101": {"description": "switching protocols"}, "400": {"description": "not a web-socket upgrade"}}})));
+    routes.push(Route::new(Method::GET, "/authenticator/ws", Public, device_ws::device_socket, json!({"summary": "Authenticator web socket", "description": DEVICE_WS,
+        "responses": {"101": {"description": "switching protocols"}, "400": {"description": "not a web-socket upgrade"}}})));
+    routes.push(Route::new(
+        Method::GET,
+        "/.well-known/jwks.json",
+        Public,
+        oauth::jwks,
+        json!({"summary": "Login signing keys (JWKS)",
         "description": "ES256 public keys (`kid`, `use: sig`) for callback JWTs and access tokens.",
-        "responses": {"200": ok("the key set", "Jwks")}}}),
-    );
-    m.insert("/v1/authenticator/enrollments".into(), json!({"post": {"summary": "Create a one-time authenticator enrolment link",
+        "responses": {"200": ok("the key set", "Jwks")}}),
+    ));
+    routes.push(Route::new(Method::POST, "/v1/authenticator/enrollments", ApiKey(perm::SESSIONS_WRITE), authenticator::create_enrollment, json!({"summary": "Create a one-time authenticator enrolment link",
         "description": "For a username (CPF or CNPJ). Open `enrollment_url` on the phone (or show it as a QR code): the \
           authenticator makes a non-extractable P-256 key with WebCrypto and registers it with its Web Push subscription. \
-          The link works once, until `expires_at` (login.enrollment_ttl_secs). Permission: sessions:write.",
-        "security": [{"bearer": []}], "requestBody": body("EnrollmentCreate"), "responses": enroll}}));
-    m.insert(
-        "/authenticator".into(),
+          The link works once, until `expires_at` (login.enrollment_ttl_secs).",
+        "requestBody": body("EnrollmentCreate"), "responses": enroll})));
+    routes.push(Route::new(
+        Method::GET,
+        "/authenticator",
+        Public,
+        authenticator::page,
         asset("The authenticator web app (installable PWA)", "text/html"),
-    );
-    m.insert(
-        "/authenticator/app.js".into(),
+    ));
+    routes.push(Route::new(
+        Method::GET,
+        "/authenticator/app.js",
+        Public,
+        authenticator::app_js,
         asset("Authenticator script", "text/javascript"),
-    );
-    m.insert(
-        "/authenticator/sw.js".into(),
+    ));
+    routes.push(Route::new(
+        Method::GET,
+        "/authenticator/sw.js",
+        Public,
+        authenticator::service_worker,
         asset("Authenticator service worker (push)", "text/javascript"),
-    );
-    m.insert(
-        "/authenticator/manifest.webmanifest".into(),
-        json!({"get": {"summary": "Web app manifest", "responses": {"200": {"description": "the file",
-            "content": {"application/manifest+json": {"schema": {"type": "object"}}}}}}}),
-    );
-    m.insert(
-        "/authenticator/icon.svg".into(),
+    ));
+    routes.push(Route::new(
+        Method::GET,
+        "/authenticator/manifest.webmanifest",
+        Public,
+        authenticator::manifest,
+        json!({"summary": "Web app manifest", "responses": {"200": {"description": "the file",
+            "content": {"application/manifest+json": {"schema": {"type": "object"}}}}}}),
+    ));
+    routes.push(Route::new(
+        Method::GET,
+        "/authenticator/icon.svg",
+        Public,
+        authenticator::icon,
         asset("App icon", "image/svg+xml"),
-    );
-    m.insert("/authenticator/api/devices".into(), json!({"post": {"summary": "Register an authenticator device",
+    ));
+    routes.push(Route::new(Method::POST, "/authenticator/api/devices", Token, authenticator::register_device, json!({"summary": "Register an authenticator device",
         "description": "Consumes the one-time `enrollment_token` (from the enrolment URL's `#e=` fragment).",
-        "requestBody": body("DeviceRegister"), "responses": device}}));
-    m.insert("/authenticator/api/logins/open".into(), json!({"post": {"summary": "Open a login on the device (scan or push tap)",
+        "requestBody": body("DeviceRegister"), "responses": device})));
+    routes.push(Route::new(Method::POST, "/authenticator/api/logins/open", Token, authenticator::open_login, json!({"summary": "Open a login on the device (scan or push tap)",
         "description": format!("Signed message: `{{\"action\":\"open\",\"short_token\":\"<t>\",\"time\":<unix>}}` (keys in this order, no spaces). \
           Moves the login to scanned (the integrator's socket gets `scanned`) and binds it to this device. {SIGNED}"),
-        "requestBody": body("LoginOpen"), "responses": open}}));
-    m.insert("/authenticator/api/logins/decide".into(), json!({"post": {"summary": "Approve (with the picked number) or deny",
+        "requestBody": body("LoginOpen"), "responses": open})));
+    routes.push(Route::new(Method::POST, "/authenticator/api/logins/decide", Token, authenticator::decide_login, json!({"summary": "Approve (with the picked number) or deny",
         "description": format!("Signed message: `{{\"challenge\":<picked>,\"decision\":\"approve|deny\",\"short_token\":\"<t>\",\"time\":<unix>}}` \
           (keys in this order, no spaces; challenge 0 on deny). A wrong number denies the login for good; so does deny. \
           Approval queues the callback POST `{{token, short_token}}` to the login's callback_url (durable, retried). {SIGNED}"),
-        "requestBody": body("LoginDecide"), "responses": decide}}));
-    m
+        "requestBody": body("LoginDecide"), "responses": decide})));
+    routes
 }
 
 pub fn schemas() -> Map<String, Value> {
@@ -224,11 +243,6 @@ pub fn schemas() -> Map<String, Value> {
         json!({"type": "object", "required": ["device_id", "short_token", "time", "signature"], "properties": props})
     };
     let pairs = [
-        (
-            "OAuthError",
-            json!({"type": "object", "required": ["error", "error_description"], "properties": {
-            "error": s("string"), "error_description": s("string"), "errors": {"type": "array", "items": {"type": "object"}}}}),
-        ),
         (
             "LoginStart",
             json!({"type": "object", "required": ["client_id", "client_secret", "scope", "lifetime"], "properties": {

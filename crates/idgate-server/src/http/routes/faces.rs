@@ -1,24 +1,14 @@
-//! OpenAPI text of the face routes (QI `/face_recognition/...` facade and `/v1/faces/...`),
-//! merged into [`crate::openapi::document`]. Documents what the vendor leaves open: the pass
-//! threshold, the distance → similarity mapping, the match levels, limits and error codes.
+//! Face routes (QI `/face_recognition/...` facade and `/v1/faces/...`) and their wire shapes.
+//! Documents what the vendor leaves open: the pass threshold, the distance → similarity
+//! mapping, the match levels, limits and error codes.
 
+use axum::http::Method;
 use serde_json::{json, Map, Value};
 
-fn err(family: &str, desc: &str) -> Value {
-    json!({"description": desc, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{family}Error")}}}})
-}
-
-fn ok(desc: &str, schema: &str) -> Value {
-    json!({"description": desc, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
-}
-
-fn body(schema: &str) -> Value {
-    json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
-}
-
-fn param(name: &str, schema: Value) -> Value {
-    json!([{"name": name, "in": "path", "required": true, "schema": schema}])
-}
+use super::doc::{body, err, ok, path_param};
+use super::Access::{ApiKey, VendorKey};
+use super::{perm, Route};
+use crate::http::faces as h;
 
 /// How similarity, pass/fail and match levels are computed (shared by every face route).
 pub const MATCHING: &str = "Faces are compared by the Euclidean distance `d` between dlib ResNet \
@@ -47,7 +37,6 @@ const CODES_400: &str = "invalid_json, invalid_request (every violation in `erro
 fn responses(family: &str, ok_code: &str, okv: Value, post: bool) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert(ok_code.into(), okv);
-    m.insert("401".into(), err(family, "missing or invalid API key"));
     m.insert(
         "404".into(),
         err(
@@ -75,14 +64,12 @@ fn responses(family: &str, ok_code: &str, okv: Value, post: bool) -> Map<String,
     m
 }
 
-fn op(family: &str, summary: &str, desc: String, resp: Map<String, Value>) -> Value {
-    let security = if family == "Qi" { "rawKey" } else { "bearer" };
-    json!({"summary": summary, "description": desc, "security": [{ security: [] }], "responses": resp})
+fn op(summary: &str, desc: String, resp: Map<String, Value>) -> Value {
+    json!({"summary": summary, "description": desc, "responses": resp})
 }
 
 fn post(family: &str, summary: &str, desc: &str, req: &str, code: &str, res: &str) -> Value {
     let mut o = op(
-        family,
         summary,
         format!("{desc}\n\n{IMAGE}"),
         responses(family, code, ok("done", res), true),
@@ -93,103 +80,65 @@ fn post(family: &str, summary: &str, desc: &str, req: &str, code: &str, res: &st
 
 fn get(family: &str, summary: &str, desc: &str, name: &str, schema: Value, res: &str) -> Value {
     let mut o = op(
-        family,
         summary,
         desc.to_owned(),
         responses(family, "200", ok("found", res), false),
     );
-    o["parameters"] = param(name, schema);
+    o["parameters"] = json!([path_param(name, schema)]);
     o
 }
 
-pub fn paths() -> Map<String, Value> {
+pub fn routes() -> Vec<Route> {
+    let (get_m, post_m) = (Method::GET, Method::POST);
+    let (read, write) = (perm::FACES_READ, perm::FACES_WRITE);
     let uuid = json!({"type": "string", "format": "uuid"});
     let cpf = json!({"type": "string", "pattern": "^(\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}|\\d{11})$", "description": "CPF as ddd.ddd.ddd-dd or 11 digits, valid check digits"});
-    let reg_get = "The registration (404 once erased). Permission: faces read.";
-    let doc_get = "The latest registration of this CPF (older ones are kept as history). Permission: faces read.";
-    let val_get = "A stored validation. Permission: faces read.";
-    let reg_post = "Registers the face of a CPF from `image` (base64) or `image_key` (from the image \
-      upload) — exactly one. The latest registration of a CPF wins; older ones are kept. Permission: faces write.";
+    let reg_get = "The registration (404 once erased).";
+    let doc_get = "The latest registration of this CPF (older ones are kept as history).";
+    let val_get = "A stored validation.";
+    let reg_post =
+        "Registers the face of a CPF from `image` (base64) or `image_key` (from the image \
+      upload) — exactly one. The latest registration of a CPF wins; older ones are kept.";
     let val_post = "1:1 validation of `image` or `image_key` against the registration given by \
       `registration_key` or the latest of `document_number`.";
     let mut erase = op(
-        "V1",
         "Erase a face registration",
-        "Deletes the template and the image \
-      (unless another live registration uses it); the row's key and dates stay as history and the \
-      erasure is audited. Permission: faces write."
+        "Deletes the template and the image (unless another live registration uses it); the row's \
+         key and dates stay as history and the erasure is audited."
             .into(),
         responses("V1", "200", ok("erased", "V1FaceErasure"), false),
     );
-    erase["parameters"] = param("registration_key", uuid.clone());
-    let v1_reg = |m: &str| {
-        get(
-            "V1",
-            "Get a face registration",
-            m,
-            "registration_key",
-            uuid.clone(),
-            "V1FaceRegistration",
-        )
-    };
-    let mut reg_item = Map::new();
-    reg_item.insert("get".into(), v1_reg(reg_get));
-    reg_item.insert("delete".into(), erase);
-    let pairs = vec![
-        (
-            "/face_recognition/image",
-            json!({"post": post("Qi", "Upload a face image (QI-compatible)", "Stores the image (short-lived unless a registration uses it) after the quality gate. Permission: faces write.", "QiFaceImageRequest", "201", "FaceImage")}),
-        ),
-        (
-            "/face_recognition/registration",
-            json!({"post": post("Qi", "Create a face registration (QI-compatible)", &format!("{reg_post} Answers only `registration_key`, as the seed shows."), "QiFaceRegistrationRequest", "201", "QiFaceRegistrationCreated")}),
-        ),
-        (
-            "/face_recognition/registration/{registration_key}",
-            json!({"get": get("Qi", "Get a face registration (QI-compatible)", reg_get, "registration_key", uuid.clone(), "FaceRegistration")}),
-        ),
-        (
-            "/face_recognition/registration/document_number/{document_number}",
-            json!({"get": get("Qi", "Get the latest face registration of a CPF (QI-compatible)", doc_get, "document_number", cpf.clone(), "FaceRegistration")}),
-        ),
-        (
-            "/face_recognition/validation",
-            json!({"post": post("Qi", "Validate a face against a registration (QI-compatible)", &format!("{val_post}\n\n{MATCHING} Permission: faces write."), "QiFaceValidationRequest", "201", "FaceValidation")}),
-        ),
-        (
-            "/face_recognition/validation/{validation_key}",
-            json!({"get": get("Qi", "Get a face validation (QI-compatible)", val_get, "validation_key", uuid.clone(), "FaceValidation")}),
-        ),
-        (
-            "/v1/faces/images",
-            json!({"post": post("V1", "Upload a face image", "As `POST /face_recognition/image`. Permission: faces write.", "V1FaceImageRequest", "201", "V1FaceImage")}),
-        ),
-        (
-            "/v1/faces/registrations",
-            json!({"post": post("V1", "Create a face registration", reg_post, "V1FaceRegistrationRequest", "201", "V1FaceRegistration")}),
-        ),
-        (
-            "/v1/faces/registrations/{registration_key}",
-            Value::Object(reg_item),
-        ),
-        (
-            "/v1/faces/registrations/by-document/{document_number}",
-            json!({"get": get("V1", "Get the latest face registration of a CPF", doc_get, "document_number", cpf, "V1FaceRegistration")}),
-        ),
-        (
-            "/v1/faces/validations",
-            json!({"post": post("V1", "Validate a face against a registration", &format!("{val_post}\n\n{MATCHING} Permission: faces write."), "V1FaceValidationRequest", "201", "V1FaceValidation")}),
-        ),
-        (
-            "/v1/faces/validations/{validation_key}",
-            json!({"get": get("V1", "Get a face validation", val_get, "validation_key", uuid, "V1FaceValidation")}),
-        ),
-        (
-            "/v1/faces/compare",
-            json!({"post": post("V1", "Compare two face images", &format!("Compares `image_a | image_key_a` with `image_b | image_key_b` (exactly one per side); stores nothing.\n\n{MATCHING} Permission: faces write."), "V1FaceCompareRequest", "200", "V1FaceComparison")}),
-        ),
-    ];
-    pairs.into_iter().map(|(p, v)| (p.to_owned(), v)).collect()
+    erase["parameters"] = json!([path_param("registration_key", uuid.clone())]);
+    let val_desc = format!("{val_post}\n\n{MATCHING}");
+    vec![
+        Route::new(post_m.clone(), "/face_recognition/image", VendorKey(write), h::qi_upload_image,
+            post("Qi", "Upload a face image (QI-compatible)", "Stores the image (short-lived unless a registration uses it) after the quality gate.", "QiFaceImageRequest", "201", "FaceImage")),
+        Route::new(post_m.clone(), "/face_recognition/registration", VendorKey(write), h::qi_create_registration,
+            post("Qi", "Create a face registration (QI-compatible)", &format!("{reg_post} Answers only `registration_key`, as the seed shows."), "QiFaceRegistrationRequest", "201", "QiFaceRegistrationCreated")),
+        Route::new(get_m.clone(), "/face_recognition/registration/{registration_key}", VendorKey(read), h::qi_get_registration,
+            get("Qi", "Get a face registration (QI-compatible)", reg_get, "registration_key", uuid.clone(), "FaceRegistration")),
+        Route::new(get_m.clone(), "/face_recognition/registration/document_number/{document_number}", VendorKey(read), h::qi_get_registration_by_document,
+            get("Qi", "Get the latest face registration of a CPF (QI-compatible)", doc_get, "document_number", cpf.clone(), "FaceRegistration")),
+        Route::new(post_m.clone(), "/face_recognition/validation", VendorKey(write), h::qi_create_validation,
+            post("Qi", "Validate a face against a registration (QI-compatible)", &val_desc, "QiFaceValidationRequest", "201", "FaceValidation")),
+        Route::new(get_m.clone(), "/face_recognition/validation/{validation_key}", VendorKey(read), h::qi_get_validation,
+            get("Qi", "Get a face validation (QI-compatible)", val_get, "validation_key", uuid.clone(), "FaceValidation")),
+        Route::new(post_m.clone(), "/v1/faces/images", ApiKey(write), h::v1_upload_image,
+            post("V1", "Upload a face image", "As `POST /face_recognition/image`.", "V1FaceImageRequest", "201", "V1FaceImage")),
+        Route::new(post_m.clone(), "/v1/faces/registrations", ApiKey(write), h::v1_create_registration,
+            post("V1", "Create a face registration", reg_post, "V1FaceRegistrationRequest", "201", "V1FaceRegistration")),
+        Route::new(get_m.clone(), "/v1/faces/registrations/{registration_key}", ApiKey(read), h::v1_get_registration,
+            get("V1", "Get a face registration", reg_get, "registration_key", uuid.clone(), "V1FaceRegistration")),
+        Route::new(Method::DELETE, "/v1/faces/registrations/{registration_key}", ApiKey(write), h::v1_erase_registration, erase),
+        Route::new(get_m.clone(), "/v1/faces/registrations/by-document/{document_number}", ApiKey(read), h::v1_get_registration_by_document,
+            get("V1", "Get the latest face registration of a CPF", doc_get, "document_number", cpf, "V1FaceRegistration")),
+        Route::new(post_m.clone(), "/v1/faces/validations", ApiKey(write), h::v1_create_validation,
+            post("V1", "Validate a face against a registration", &val_desc, "V1FaceValidationRequest", "201", "V1FaceValidation")),
+        Route::new(get_m, "/v1/faces/validations/{validation_key}", ApiKey(read), h::v1_get_validation,
+            get("V1", "Get a face validation", val_get, "validation_key", uuid, "V1FaceValidation")),
+        Route::new(post_m, "/v1/faces/compare", ApiKey(write), h::v1_compare,
+            post("V1", "Compare two face images", &format!("Compares `image_a | image_key_a` with `image_b | image_key_b` (exactly one per side); stores nothing.\n\n{MATCHING}"), "V1FaceCompareRequest", "200", "V1FaceComparison")),
+    ]
 }
 
 pub fn schemas() -> Map<String, Value> {
