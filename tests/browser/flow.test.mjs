@@ -285,14 +285,14 @@ test('an iframe host hears of a refused step (error event with its code), then o
     // the first submission is refused as a server would refuse a malformed scan
     let refused = 0;
     await page.route('**/steps/device_scan', (r) => (refused++ === 0
-      ? r.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ error: { code: 'invalid_request', message: 'signals: must be an object' } }) })
+      ? r.fulfill({ status: 422, contentType: 'application/json', body: JSON.stringify({ error: { code: 'validation_failed', message: 'signals: must be an object' } }) })
       : r.continue()));
     await page.goto(`${host}/?src=${encodeURIComponent(s.auth_session_url)}`);
     await until(page, () => window.events.some((e) => e.data.type === 'opened'));
     const frame = page.frames().find((f) => f.url().startsWith(s.auth_session_url));
     await frame.click('#device-continue');
     const err = await until(page, () => window.events.find((e) => e.data.type === 'error'));
-    assert.deepEqual([err.data.session_id, err.data.code, err.data.step], ['browser-iframe-error', 'invalid_request', 'device_scan']);
+    assert.deepEqual([err.data.session_id, err.data.code, err.data.step], ['browser-iframe-error', 'validation_failed', 'device_scan']);
     // the person sees the catalogue's words, not the developer message
     const alert = await frame.textContent('[role=alert]');
     assert.ok(alert.length > 0 && !alert.includes('signals:'), alert);

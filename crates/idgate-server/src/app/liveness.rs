@@ -319,7 +319,5 @@ pub fn parse_frames(body: &Value, strict: bool) -> Result<Vec<LivenessFrame>, Ap
 }
 
 pub(crate) fn field_error(field: &str, code: &'static str, message: &str) -> ApiError {
-    let mut e = ApiError::new(Code::InvalidRequest, format!("{field}: {message}"));
-    e.details.push(FieldError::new(field, code, message));
-    e
+    ApiError::invalid_field(field, code, message)
 }

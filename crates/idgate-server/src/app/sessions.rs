@@ -410,7 +410,13 @@ fn encode_cursor(at: i64, id: &str) -> String {
 
 fn decode_cursor(c: &str) -> Result<(i64, String), ApiError> {
     use base64::Engine;
-    let bad = || ApiError::new(Code::InvalidRequest, "cursor is not one this API returned");
+    let bad = || {
+        ApiError::invalid_field(
+            "cursor",
+            "invalid_cursor",
+            "is not a cursor this API returned",
+        )
+    };
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(c)
         .map_err(|_| bad())?;

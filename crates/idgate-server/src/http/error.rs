@@ -41,6 +41,23 @@ impl ApiError {
             "a valid API key is required in the Authorization header",
         )
     }
+    /// The one answer to input that breaks rules: 422 `validation_failed` listing every
+    /// violation, with the summary `"{field}: {message}; ..."` as the message.
+    pub fn invalid_fields(details: Vec<FieldError>) -> Self {
+        let summary = details
+            .iter()
+            .map(|d| format!("{}: {}", d.field, d.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self {
+            details,
+            ..Self::new(Code::ValidationFailed, summary)
+        }
+    }
+    /// [`Self::invalid_fields`] with one violation.
+    pub fn invalid_field(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::invalid_fields(vec![FieldError::new(field, code, message.into())])
+    }
     pub fn internal() -> Self {
         Self::new(
             Code::Internal,
@@ -55,16 +72,7 @@ impl ApiError {
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
         match e {
-            CoreError::Validation(details) => {
-                let summary = details
-                    .iter()
-                    .map(|d| format!("{}: {}", d.field, d.message))
-                    .collect::<Vec<_>>();
-                Self {
-                    details,
-                    ..Self::new(Code::ValidationFailed, summary.join("; "))
-                }
-            }
+            CoreError::Validation(details) => Self::invalid_fields(details),
             other => Self::new(other.code(), other.to_string()),
         }
     }

@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use idgate_core::session::{Status, Strictness};
-use idgate_core::Code;
 use serde_json::json;
 
 use super::error::{ApiError, Fail, Qi, V1};
@@ -142,8 +141,5 @@ pub async fn v1_redact_session(
 }
 
 fn bad_query(field: &str, msg: &str) -> ApiError {
-    let mut e = ApiError::new(Code::ValidationFailed, format!("{field}: {msg}"));
-    e.details
-        .push(idgate_core::FieldError::new(field, "invalid_value", msg));
-    e
+    ApiError::invalid_field(field, "invalid_value", msg)
 }

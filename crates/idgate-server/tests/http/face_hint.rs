@@ -129,17 +129,27 @@ async fn bad_hint_requests_are_refused_clearly() {
         )
         .await;
         let big = RgbImage::from_pixel(640, 480, Rgb([120, 120, 120]));
+        // a field that breaks a rule: 422 naming it; bytes that are not an image: 400 saying why
         let cases = [
-            ("no image", json!({})),
-            ("not base64", json!({"image": "***"})),
-            ("not an image", json!({"image": b64(b"hello, world")})),
-            ("a number", json!({"image": 7})),
-            ("unknown field", json!({"image": frame(&big, 100), "x": 1})),
+            ("no image", json!({}), 422, "validation_failed"),
+            ("a number", json!({"image": 7}), 422, "validation_failed"),
+            (
+                "unknown field",
+                json!({"image": frame(&big, 100), "x": 1}),
+                422,
+                "validation_failed",
+            ),
+            ("not base64", json!({"image": "***"}), 400, "invalid_base64"),
+            (
+                "not an image",
+                json!({"image": b64(b"hello, world")}),
+                400,
+                "unsupported_image_format",
+            ),
         ];
-        for (name, body) in cases {
+        for (name, body, want, want_code) in cases {
             let (st, v) = hint(&s, &page, body).await;
-            assert_eq!(st, 400, "{name}: {v}");
-            assert!(v["error"]["code"].is_string(), "{name}: {v}");
+            assert_eq!((st, code(&v)), (want, want_code), "{name}: {v}");
         }
         // a frame over 320x320 px: too many pixels, as on every image route
         let (st, v) = hint(&s, &page, json!({"image": frame(&big, 640)})).await;

@@ -150,7 +150,7 @@ async fn hosted_flow_steps_and_decisions() {
         assert_eq!((st, &v["step"]), (200, &json!("personal_document")), "{v}");
         let side = image_side(&matching);
         let (st, v) = document(&s, &page, "passport", &side).await;
-        assert_eq!((st, code(&v)), (400, "invalid_request"), "{v}");
+        assert_eq!((st, code(&v)), (422, "validation_failed"), "{v}");
         assert_eq!(v["error"]["field"], "document_template");
         let (st, v) = document(&s, &page, "rg", &side).await;
         assert_eq!(st, 200, "{v}");
@@ -303,7 +303,7 @@ async fn hosted_flow_steps_and_decisions() {
             "a step it does not have: {v}"
         );
         let (st, v) = document(&s, &page, "others", &json!([])).await;
-        assert_eq!((st, code(&v)), (400, "invalid_request"), "{v}");
+        assert_eq!((st, code(&v)), (422, "validation_failed"), "{v}");
         let (st, v) = document(&s, &page, "others", &side).await;
         assert_eq!(
             (st, &v["status"]),

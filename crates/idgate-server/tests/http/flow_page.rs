@@ -168,7 +168,7 @@ async fn device_scan_stores_fingerprint_and_risk_signals() {
         );
         let page = session(&s, "d4", "529.982.247-25", json!([{"step": "device_scan"}])).await;
         let (st, v) = step(&s, &page, "device_scan", json!({"signals": "x"})).await;
-        assert_eq!((st, code(&v)), (400, "invalid_request"), "{v}");
+        assert_eq!((st, code(&v)), (422, "validation_failed"), "{v}");
         assert_eq!(v["error"]["field"], "signals");
         s.stop().await;
     }

@@ -191,7 +191,7 @@ async fn challenges_are_drawn_fixed_only_in_sandbox_and_verify_once() {
         let (st, v) = challenge(&s, &s.a.key, json!({"actions": ["turn_left"]})).await;
         assert_eq!(
             (st, v["error"]["field"].as_str()),
-            (400, Some("actions")),
+            (422, Some("actions")),
             "{v}"
         );
         // A sandbox tenant fixes them; the clip passes them once.
@@ -212,7 +212,7 @@ async fn challenges_are_drawn_fixed_only_in_sandbox_and_verify_once() {
             json!({"actions": ["blink", "blink", "wink"]}),
         )
         .await;
-        assert_eq!(st, 400, "{bad}");
+        assert_eq!((st, code(&bad)), (422, "validation_failed"), "{bad}");
         let details = bad["error"]["details"].as_array().unwrap();
         assert_eq!(details.len(), 2, "every violation at once: {bad}");
         // another tenant cannot verify it
@@ -296,25 +296,33 @@ async fn bad_frames_are_refused_and_store_nothing() {
         let heavy: Vec<Value> = (0..500)
             .map(|i| json!({"image": good[0]["image"], "t_ms": i * 40}))
             .collect();
-        let cases: Vec<(&str, Value, &str)> = vec![
+        let cases: Vec<(&str, Value, u16, &str)> = vec![
             (
                 "not an image",
                 with(2, b64(b"GIF89a not really")),
+                400,
                 "invalid_frames",
             ),
             (
                 "bad base64",
                 with(2, "%%%not base64%%%".into()),
-                "invalid_request",
+                422,
+                "validation_failed",
             ),
             (
                 "100000x100000 png header",
                 with(2, b64(&huge)),
+                400,
                 "invalid_frames",
             ),
-            ("mixed sizes", with(3, b64(&small)), "invalid_frames"),
-            ("500 small frames", Value::Array(many), "invalid_request"),
-            ("no frames", json!([]), "invalid_request"),
+            ("mixed sizes", with(3, b64(&small)), 400, "invalid_frames"),
+            (
+                "500 small frames",
+                Value::Array(many),
+                422,
+                "validation_failed",
+            ),
+            ("no frames", json!([]), 422, "validation_failed"),
         ];
         let before = s
             .running
@@ -323,9 +331,9 @@ async fn bad_frames_are_refused_and_store_nothing() {
             .face_counts(&s.sandbox.id)
             .await
             .unwrap();
-        for (what, frames, want) in cases {
+        for (what, frames, status, want) in cases {
             let (st, v) = verify(&s, key, &c["id"], &frames).await;
-            assert_eq!((st, code(&v)), (400, want), "{what}: {v}");
+            assert_eq!((st, code(&v)), (status, want), "{what}: {v}");
         }
         // 500 real frames are over the body limit before any is looked at
         let (st, v) = verify(&s, key, &c["id"], &Value::Array(heavy)).await;

@@ -529,9 +529,21 @@ async fn list_cancel_and_isolation() {
             .call(Method::GET, &format!("{V1}?status=canceled"), &a, None)
             .await;
         assert_eq!(canceled["data"].as_array().unwrap().len(), 1);
-        for bad in ["?status=nope", "?limit=0", "?limit=101", "?cursor=%%%"] {
-            let (st, _) = s.call(Method::GET, &format!("{V1}{bad}"), &a, None).await;
-            assert!(st == 422 || st == 400, "{bad} -> {st}");
+        for (bad, field) in [
+            ("?status=nope", "status"),
+            ("?limit=0", "limit"),
+            ("?limit=101", "limit"),
+            ("?cursor=%%%", "cursor"),
+            ("?cursor=bm90LWEtY3Vyc29y", "cursor"),
+            ("?limit=5&limit=6", "limit"),
+        ] {
+            let (st, v) = s.call(Method::GET, &format!("{V1}{bad}"), &a, None).await;
+            let e = &v["error"];
+            assert_eq!(
+                (st, e["code"].as_str(), e["field"].as_str()),
+                (422, Some("validation_failed"), Some(field)),
+                "{bad} -> {v}"
+            );
         }
 
         // tenant B sees none of A's sessions on any route

@@ -83,15 +83,7 @@ pub fn parse(body: &Value, with_ocr_key: bool) -> Result<(Option<String>, String
     if let (Some(image_key), true) = (image_key, errs.is_empty()) {
         return Ok((ocr_key, image_key));
     }
-    let msg = errs
-        .iter()
-        .map(|d| format!("{}: {}", d.field, d.message))
-        .collect::<Vec<_>>()
-        .join("; ");
-    Err(ApiError {
-        details: errs,
-        ..ApiError::new(Code::ValidationFailed, msg)
-    })
+    Err(ApiError::invalid_fields(errs))
 }
 
 /// The image holding the document's portrait: the photo itself; for a PDF, the largest

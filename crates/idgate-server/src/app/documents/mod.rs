@@ -15,7 +15,7 @@ pub mod template;
 use std::sync::Arc;
 
 use idgate_core::session::decision::DocumentEvidence;
-use idgate_core::{Code, FieldError};
+use idgate_core::FieldError;
 use idgate_store::{DocumentRow, StoreError};
 use idgate_vision::document::pdf::{PdfLimits, TrustRoots};
 use idgate_vision::intake::{self, IntakeLimits};
@@ -149,15 +149,7 @@ pub fn parse_read(body: &Value, strict: bool) -> Result<ReadRequest, ApiError> {
 }
 
 fn invalid(details: Vec<FieldError>) -> ApiError {
-    let msg = details
-        .iter()
-        .map(|d| format!("{}: {}", d.field, d.message))
-        .collect::<Vec<_>>()
-        .join("; ");
-    ApiError {
-        details,
-        ..ApiError::new(Code::ValidationFailed, msg)
-    }
+    ApiError::invalid_fields(details)
 }
 
 /// A stored read, opened.

@@ -111,7 +111,7 @@ pub async fn upload(
     })
 }
 
-/// The `{image}` body of an upload: the base64 of one file (400 listing what is wrong).
+/// The `{image}` body of an upload: the base64 of one file (422 listing what is wrong).
 pub fn image_field(body: &Value, strict: bool) -> Result<String, ApiError> {
     let mut f = Fields::new(body, &["image"], strict)?;
     let b64 = f.opt_str("image");

@@ -1,9 +1,9 @@
 //! Reading face request bodies: exactly one image field (base64 or a key), CPFs (repeated-digit
 //! test CPFs on sandbox tenants only), unknown fields refused on `/v1`. Every violation of a
-//! request is collected and answered at once as 400 `invalid_request`.
+//! request is collected and answered at once as 422 `validation_failed`.
 
 use idgate_core::validate::cpf::{Cpf, CpfError};
-use idgate_core::{Code, FieldError};
+use idgate_core::FieldError;
 use serde_json::{Map, Value};
 
 use crate::http::error::ApiError;
@@ -26,9 +26,9 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// The body must be an object; with `strict`, fields outside `allowed` are violations.
     pub fn new(body: &'a Value, allowed: &[&str], strict: bool) -> Result<Self, ApiError> {
-        let obj = body
-            .as_object()
-            .ok_or_else(|| ApiError::new(Code::InvalidRequest, "the body must be a JSON object"))?;
+        let obj = body.as_object().ok_or_else(|| {
+            ApiError::invalid_field("", "invalid_type", "the body must be a JSON object")
+        })?;
         let mut errs = Vec::new();
         if strict {
             for k in obj.keys().filter(|k| !allowed.contains(&k.as_str())) {
@@ -123,24 +123,18 @@ impl<'a> Fields<'a> {
         !matches!(self.obj.get(key), None | Some(Value::Null))
     }
 
-    /// `Ok` when nothing was violated, else one 400 listing everything.
+    /// `Ok` when nothing was violated, else one 422 listing everything.
     pub fn finish(self) -> Result<(), ApiError> {
         invalid(self.errs)
     }
 }
 
-/// 400 `invalid_request` listing `errs`; `Ok` when empty.
+/// 422 `validation_failed` listing `errs`; `Ok` when empty.
 pub fn invalid(errs: Vec<FieldError>) -> Result<(), ApiError> {
     if errs.is_empty() {
         return Ok(());
     }
-    let summary: Vec<_> = errs
-        .iter()
-        .map(|d| format!("{}: {}", d.field, d.message))
-        .collect();
-    let mut e = ApiError::new(Code::InvalidRequest, summary.join("; "));
-    e.details = errs;
-    Err(e)
+    Err(ApiError::invalid_fields(errs))
 }
 
 /// A violation without its field yet.

@@ -9,7 +9,7 @@ use idgate_vision::face::Embedding;
 use serde_json::{json, Value};
 
 use super::images::{embedding_of, unsealing};
-use super::input::{invalid, parse_cpf, Fields};
+use super::input::{parse_cpf, Fields};
 use super::render::RegistrationView;
 use crate::app::render::fmt_time;
 use crate::app::tenant::Tenant;
@@ -95,13 +95,10 @@ pub async fn by_document(
     view(st, t, row).await
 }
 
-/// A CPF from a path: 400 `invalid_request` when malformed.
+/// A CPF from a path: 422 `validation_failed` when malformed.
 pub fn path_cpf(t: &Tenant, s: &str) -> Result<Cpf, ApiError> {
-    parse_cpf(s, t.sandbox).map_err(|v| {
-        invalid(vec![v.with_field("document_number")])
-            .err()
-            .unwrap_or_else(ApiError::internal)
-    })
+    parse_cpf(s, t.sandbox)
+        .map_err(|v| ApiError::invalid_fields(vec![v.with_field("document_number")]))
 }
 
 pub(super) async fn live(

@@ -29,10 +29,12 @@ const IMAGE: &str = "Images: base64 of a JPEG, PNG or WebP file (strict standard
   answers 503 `busy` with `Retry-After`; without installed models 503 `model_unavailable`. \
   Images and templates are encrypted at rest (AES-256-GCM); refused input stores nothing.";
 
-const CODES_400: &str = "invalid_json, invalid_request (every violation in `errors` / \
-  `error.details`: missing or both image fields, bad CPF, bad key, unknown field on /v1), \
-  invalid_base64, unsupported_image_format, corrupt_image, and the quality codes no_face, \
-  multiple_faces, face_too_small, too_blurry, too_dark, too_bright";
+const CODES_400: &str = "invalid_json, invalid_base64, unsupported_image_format, corrupt_image, \
+  and the quality codes no_face, multiple_faces, face_too_small, too_blurry, too_dark, too_bright";
+
+const CODES_422: &str =
+    "validation_failed: every violation in `errors` / `error.details` (missing \
+  or both image fields, bad CPF, bad key, unknown field on /v1)";
 
 fn responses(family: &str, ok_code: &str, okv: Value, post: bool) -> Map<String, Value> {
     let mut m = Map::new();
@@ -45,6 +47,7 @@ fn responses(family: &str, ok_code: &str, okv: Value, post: bool) -> Map<String,
         ),
     );
     m.insert("400".into(), err(family, CODES_400));
+    m.insert("422".into(), err(family, CODES_422));
     if post {
         m.insert(
             "413".into(),

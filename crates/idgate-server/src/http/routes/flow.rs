@@ -59,13 +59,14 @@ pub fn routes() -> Vec<Route> {
         "requestBody": body,
         "responses": {
             "200": {"description": "the step is recorded", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VerificationFlow"}}}},
-            "400": err("malformed body, bad image or document, face quality gate"),
+            "400": err("malformed JSON, bad image or document bytes, face quality gate, `liveness_required`"),
             "404": err("unknown link (wrong hash or token) or a step the session does not have"),
             "409": err("`step_out_of_order`: another step is due, or the session is closed"),
             "410": err("`session_expired`: the link or the session has expired"),
             "413": err("body, image or PDF over its limit"),
             "415": err("the body is not `application/json`"),
-            "422": err("no text or MRZ on the document; `liveness_failed` (details: reasons, attempts_left)"),
+            "422": err("`validation_failed` (every field that breaks a rule: a template the session does not accept, bad signals, \
+                frames); no text or MRZ on the document; `liveness_failed` (details: reasons, attempts_left)"),
             "503": err("the face or OCR engine is busy or not loaded")
         }
     });

@@ -36,7 +36,7 @@ pub fn routes() -> Vec<Route> {
     let create = json!({
         "summary": "Start a liveness challenge", "description": ACTIONS_TEXT,
         "requestBody": create_body,
-        "responses": {"201": challenge, "400": err("`actions` from a live tenant, or invalid actions"), "415": err("not JSON")}
+        "responses": {"201": challenge, "422": err("`validation_failed`: `actions` from a live tenant, or invalid actions"), "415": err("not JSON")}
     });
     let verify = json!({
         "summary": "Verify a liveness challenge from frames", "description": VERIFY_TEXT,
@@ -44,7 +44,8 @@ pub fn routes() -> Vec<Route> {
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LivenessFrames"}}}},
         "responses": {
             "200": {"description": "the verdict (`passed: false` with `reasons` is an answer, not an error)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LivenessVerification"}}}},
-            "400": err("bad base64, not an image, frames of mixed sizes (`invalid_frames`), too many frames, a header declaring too many pixels"),
+            "400": err("`invalid_frames`: not an image, frames of mixed sizes, a header declaring too many pixels"),
+            "422": err("`validation_failed`: no or too many frames, bad `t_ms`, bad base64 (each listed with its field)"),
             "404": err("no such challenge for this tenant"),
             "409": err("the challenge was already verified"), "413": err("body over its limit"), "415": err("not JSON"),
             "503": err("the face engine is busy or not loaded")
@@ -60,7 +61,7 @@ pub fn routes() -> Vec<Route> {
             {"name": "token", "in": "path", "required": true, "schema": {"type": "string"}}
         ],
         "requestBody": create_body,
-        "responses": {"201": challenge, "400": err("invalid actions"), "404": err("unknown link"),
+        "responses": {"201": challenge, "422": err("`validation_failed`: invalid actions"), "404": err("unknown link"),
             "409": err("the session is closed or its link expired"), "415": err("not JSON")}
     });
     let hint = json!({
@@ -80,7 +81,8 @@ pub fn routes() -> Vec<Route> {
                 "required": ["hint", "faces", "brightness"], "properties": {
                 "hint": {"type": "string", "enum": ["light", "no_face", "one_face", "closer", "ok"]},
                 "faces": {"type": "integer", "minimum": 0}, "brightness": {"type": "integer", "minimum": 0, "maximum": 255}}}}}},
-            "400": err("missing or bad image"), "404": err("unknown link"),
+            "400": err("`invalid_base64`, `unsupported_image_format`, `corrupt_image`"),
+            "422": err("`validation_failed`: `image` missing or not a string, an unknown field"), "404": err("unknown link"),
             "409": err("the session is closed or its link expired"), "413": err("body over its limit, or a frame over 320x320 px (`image_too_many_pixels`)"), "415": err("not JSON"),
             "503": err("the face engine is busy or not loaded")
         }

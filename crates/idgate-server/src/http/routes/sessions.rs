@@ -56,7 +56,10 @@ pub fn routes() -> Vec<Route> {
     ]);
     v1_create.insert("201".into(), ok("created", "V1Session"));
     v1_create.insert("200".into(), ok("idempotent replay", "V1Session"));
-    let mut v1_list = v1_errors(&[("400", "bad cursor"), ("422", "bad status or limit")]);
+    let mut v1_list = v1_errors(&[(
+        "422",
+        "`validation_failed`: bad status, limit or cursor, or one given twice",
+    )]);
     v1_list.insert("200".into(), ok("a page of sessions", "V1SessionList"));
     let v1_read = |d: &str, schema: &str| {
         let mut m = v1_errors(&[("404", "no such session for this tenant")]);

@@ -78,7 +78,7 @@ pub(super) async fn refusals(s: &TestServer) {
             400,
             "invalid_base64",
         ),
-        (json!({}), 400, "invalid_request"),
+        (json!({}), 422, "validation_failed"),
         (
             json!({"image": b64("faces/multi_obama_biden_1.jpg")}),
             400,
@@ -127,7 +127,7 @@ pub(super) async fn refusals(s: &TestServer) {
             .await;
         assert_eq!(
             (st, v["error"]["code"].as_str()),
-            (400, Some("invalid_request")),
+            (422, Some("validation_failed")),
             "{v}"
         );
         assert!(
@@ -149,7 +149,7 @@ pub(super) async fn refusals(s: &TestServer) {
         .await;
     assert_eq!(
         (st, v["code"].as_str()),
-        (400, Some("invalid_request")),
+        (422, Some("validation_failed")),
         "{v}"
     );
     let (st, v) = s
@@ -162,7 +162,7 @@ pub(super) async fn refusals(s: &TestServer) {
         .await;
     assert_eq!(
         (st, v["code"].as_str()),
-        (400, Some("invalid_request")),
+        (422, Some("validation_failed")),
         "{v}"
     );
     // sandbox tenants accept repeated-digit test CPFs (404 here: the key is unknown)
