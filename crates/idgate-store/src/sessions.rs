@@ -151,6 +151,17 @@ impl Store {
         expected: Expected<'_>,
         events: &[NewEvent],
     ) -> Result<()> {
+        self.update_session_audited(s, expected, events, None).await
+    }
+
+    /// [`Self::update_session`], with an `audit` row written in the same transaction.
+    pub async fn update_session_audited(
+        &self,
+        s: &SessionRow,
+        expected: Expected<'_>,
+        events: &[NewEvent],
+        audit: Option<&AuditEventRow>,
+    ) -> Result<()> {
         let mut tx = self.write.begin().await?;
         if let Err(e) = update_in(&mut tx, s, expected).await {
             tx.rollback().await?;
@@ -159,6 +170,9 @@ impl Store {
         let mut queued = 0;
         for e in events {
             queued += record_event(&mut tx, e).await?;
+        }
+        if let Some(a) = audit {
+            insert_audit(&mut tx, a).await?;
         }
         tx.commit().await?;
         self.outbox_queued(queued);

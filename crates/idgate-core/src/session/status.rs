@@ -65,6 +65,8 @@ impl Status {
             (f, Expired | Canceled) => !f.is_final(),
             (Pending, InProgress) | (InProgress, Processing) => true,
             (Processing, Approved | Rejected | InManualAnalysis) => true,
+            // a person's review decides a session the policy left to manual analysis
+            (InManualAnalysis, Approved | Rejected) => true,
             _ => false,
         };
         if ok {
@@ -111,10 +113,12 @@ pub enum EventType {
     TokenRenewed,
     #[serde(rename = "session.redacted")]
     Redacted,
+    #[serde(rename = "session.reviewed")]
+    Reviewed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 10] = [
         Self::Created,
         Self::InProgress,
         Self::Processing,
@@ -124,6 +128,7 @@ impl EventType {
         Self::Canceled,
         Self::TokenRenewed,
         Self::Redacted,
+        Self::Reviewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -137,6 +142,7 @@ impl EventType {
             Self::Canceled => "session.canceled",
             Self::TokenRenewed => "session.token_renewed",
             Self::Redacted => "session.redacted",
+            Self::Reviewed => "session.reviewed",
         }
     }
 
@@ -157,6 +163,8 @@ mod tests {
             (Processing, Approved),
             (Processing, Rejected),
             (Processing, InManualAnalysis),
+            (InManualAnalysis, Approved),
+            (InManualAnalysis, Rejected),
             (Pending, Expired),
             (InProgress, Expired),
             (Processing, Expired),

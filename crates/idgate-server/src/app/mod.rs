@@ -11,6 +11,7 @@ pub mod login;
 pub mod login_runtime;
 pub mod redact;
 pub mod render;
+pub mod review;
 pub mod scopes;
 pub mod sessions;
 pub mod steps;

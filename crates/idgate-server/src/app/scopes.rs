@@ -5,6 +5,8 @@
 pub mod perm {
     pub const SESSIONS_READ: u32 = 1;
     pub const SESSIONS_WRITE: u32 = 2;
+    /// Deciding sessions left to manual analysis (`/review`) and sandbox outcomes (`/simulate`).
+    pub const SESSIONS_REVIEW: u32 = 4;
     pub const FACES_READ: u32 = 16;
     pub const FACES_WRITE: u32 = 32;
 }
@@ -13,13 +15,17 @@ pub mod perm {
 pub const SCOPES: &[(&str, u32)] = &[
     ("sessions:read", perm::SESSIONS_READ),
     ("sessions:write", perm::SESSIONS_WRITE),
+    ("sessions:review", perm::SESSIONS_REVIEW),
     ("faces:read", perm::FACES_READ),
     ("faces:write", perm::FACES_WRITE),
 ];
 
 /// All permissions (a key stored without scopes, made before scopes existed).
-pub const ALL: u32 =
-    perm::SESSIONS_READ | perm::SESSIONS_WRITE | perm::FACES_READ | perm::FACES_WRITE;
+pub const ALL: u32 = perm::SESSIONS_READ
+    | perm::SESSIONS_WRITE
+    | perm::SESSIONS_REVIEW
+    | perm::FACES_READ
+    | perm::FACES_WRITE;
 
 /// The permission bits of stored scopes (`None`: every permission). Unknown names grant nothing.
 pub fn mask(stored: Option<&str>) -> u32 {

@@ -18,6 +18,7 @@ mod login_ws;
 pub mod oauth;
 mod ops;
 mod pages;
+mod review;
 pub mod routes;
 mod sessions;
 mod sockets;

@@ -15,6 +15,7 @@ mod login;
 mod login_support;
 mod outbound;
 mod redact;
+mod review;
 mod routes;
 mod sessions;
 mod webhooks;

@@ -290,9 +290,10 @@ mod tests {
             with("user_agent", json!("Mozilla/5.0 HeadlessChrome/131")),
             ["automation", "user_agent_mismatch"]
         );
+        // Moscow is neither a pt-BR zone nor one used in Brazil, where the IP is
         assert_eq!(
             with("time_zone", json!("Europe/Moscow")),
-            ["timezone_language_mismatch"]
+            ["timezone_language_mismatch", "timezone_ip_mismatch"]
         );
         assert_eq!(
             with("time_zone_offset_min", json!(180)),

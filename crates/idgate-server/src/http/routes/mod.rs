@@ -34,6 +34,7 @@ mod flow;
 mod liveness;
 mod login;
 mod ops;
+mod review;
 mod sessions;
 
 use axum::handler::Handler;
@@ -111,6 +112,7 @@ impl Route {
 pub fn table() -> Vec<Route> {
     [
         sessions::routes(),
+        review::routes(),
         documents::routes(),
         flow::routes(),
         liveness::routes(),
