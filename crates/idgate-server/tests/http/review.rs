@@ -183,7 +183,7 @@ async fn a_review_rejects_and_is_refused_elsewhere() {
             json!({"decision": "in_manual_analysis", "reason": " ", "x": 1}),
         )
         .await;
-        assert_eq!(st, 400, "{v}");
+        assert_eq!((st, code(&v)), (422, "validation_failed"), "{v}");
         let fields: Vec<&str> = v["error"]["details"]
             .as_array()
             .unwrap()
@@ -195,7 +195,7 @@ async fn a_review_rejects_and_is_refused_elsewhere() {
         }
         let long = json!({"decision": "approved", "reason": "x".repeat(201)});
         let (st, _) = post(&s, &s.a.key, "/v1/verification-sessions/r4/review", long).await;
-        assert_eq!(st, 400);
+        assert_eq!(st, 422);
         // nothing of that changed the session
         let (_, v) = s
             .call(
@@ -271,7 +271,7 @@ async fn sandbox_outcomes_run_the_real_transitions() {
         )
         .await;
         assert_eq!((st, v["status"].as_str()), (200, Some("approved")), "{v}");
-        // a live tenant: 403; bad input: 400
+        // a live tenant: 403; bad input: 422
         let (_, _) = post(&s, &s.a.key, "/v1/verification-sessions", create("live")).await;
         let (st, v) = post(
             &s,
@@ -301,7 +301,7 @@ async fn sandbox_outcomes_run_the_real_transitions() {
                 body.clone(),
             )
             .await;
-            assert_eq!(st, 400, "{body} → {v}");
+            assert_eq!((st, code(&v)), (422, "validation_failed"), "{body} → {v}");
         }
         s.stop().await;
     }
