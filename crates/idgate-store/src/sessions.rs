@@ -181,7 +181,8 @@ impl Store {
 
     /// Redacts a session: writes `s` (its data already replaced) as [`Self::update_session`]
     /// does, and in the same transaction deletes the face images and document reads (with their
-    /// face matches) it referenced, records `event` and the `audit` row.
+    /// face matches) it referenced, rewrites its earlier events' payloads (and their outbox
+    /// rows'), records `event` and the `audit` row.
     pub async fn redact_session(
         &self,
         s: &SessionRow,
@@ -216,6 +217,20 @@ impl Store {
                 sqlx::query(sql)
                     .bind(&s.tenant_id)
                     .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        // the session's earlier events, and their deliveries, keep no copy of its data
+        for (event_id, payload) in refs.event_payloads {
+            for sql in [
+                "UPDATE events SET payload = $3 WHERE tenant_id = $1 AND id = $2",
+                "UPDATE outbox SET payload = $3 WHERE tenant_id = $1 AND event_id = $2",
+            ] {
+                sqlx::query(sql)
+                    .bind(&s.tenant_id)
+                    .bind(event_id)
+                    .bind(payload)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -318,6 +333,9 @@ async fn update_in(
 pub struct Redacted<'a> {
     pub image_keys: &'a [String],
     pub ocr_keys: &'a [String],
+    /// `(event id, payload)`: the session's earlier events rewritten without its data; the
+    /// payload replaces the event's and its pending deliveries' (outbox rows).
+    pub event_payloads: &'a [(String, String)],
 }
 
 /// Inserts the event and one pending outbox row per subscribed, enabled endpoint of its tenant;

@@ -1,8 +1,9 @@
 //! Redacting a verification session (`POST /v1/verification-sessions/{id}/redact`, as Stripe
 //! Identity does): the selfie and the document reads it collected are deleted with their face
 //! matches, its `step_data` values, the decision's evidence, the CPF and the request fingerprint
-//! are replaced, and the redaction is recorded as a `session.redacted` event and an audit row,
-//! all in one transaction. Status and decision reasons stay. A session still collecting is
+//! are replaced, the session's earlier events (and their pending webhook deliveries) keep only
+//! the redacted snapshot, and the redaction is recorded as a `session.redacted` event and an
+//! audit row, all in one transaction. Status and decision reasons stay. A session still collecting is
 //! canceled first; one being decided cannot be redacted until it is. Redacting twice answers the
 //! redacted session.
 
@@ -76,15 +77,36 @@ pub async fn redact(st: &AppState, t: &Tenant, id: &str) -> Result<SessionView, 
         .to_string(),
         created_at: nv.row.updated_at,
     };
+    let event_payloads = redacted_events(st, t, &nv).await?;
     let refs = Redacted {
         image_keys: &image_keys,
         ocr_keys: &ocr_keys,
+        event_payloads: &event_payloads,
     };
     st.store
         .redact_session(&nv.row, Expected::of(&v.row), refs, &event, &audit)
         .await
         .map_err(sessions::changed_meanwhile)?;
     Ok(nv)
+}
+
+/// The session's earlier events with its snapshot (`data.session`) replaced by the redacted
+/// one: type, time and previous status stay, the CPF and step data go.
+async fn redacted_events(
+    st: &AppState,
+    t: &Tenant,
+    nv: &SessionView,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let snapshot = nv.event_data();
+    let events = st.store.session_events(&t.id, &nv.row.id).await?;
+    Ok(events
+        .into_iter()
+        .map(|e| {
+            let mut p: Value = serde_json::from_str(&e.payload).unwrap_or_else(|_| json!({}));
+            p["data"]["session"] = snapshot.clone();
+            (e.id, p.to_string())
+        })
+        .collect())
 }
 
 /// A step's references replaced, its `event_date` kept.

@@ -10,6 +10,7 @@ mod face_hint;
 mod faces;
 mod flow;
 mod flow_page;
+mod lifecycle;
 mod liveness;
 mod login;
 mod login_support;

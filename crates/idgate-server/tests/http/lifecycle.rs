@@ -1,0 +1,152 @@
+//! What a redacted session leaves in the database, on SQLite and PostgreSQL: after a whole
+//! session (device scan, selfie with liveness, a document read, a webhook endpoint listening),
+//! redaction leaves the session's CPF in no text or blob column of any table, and no slice of
+//! the document image's bytes (raw or base64). Needs `../shared/testdata`.
+
+use idgate_store::testing::BACKENDS;
+use idgate_store::Backend;
+use reqwest::Method;
+use serde_json::json;
+use sqlx::{Column, Row};
+
+use crate::common::{b64, bearer, start, testdata};
+use crate::flow::{document, session, step};
+use crate::liveness::face_step;
+use crate::webhooks::Receiver;
+
+/// Every text and blob value of every table, as `(table, column, bytes)`.
+async fn every_value(backend: Backend, url: &str) -> Vec<(String, String, Vec<u8>)> {
+    let mut out = Vec::new();
+    match backend {
+        Backend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            for t in tables {
+                for row in sqlx::query(&format!("SELECT * FROM \"{t}\""))
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap()
+                {
+                    for (i, c) in row.columns().iter().enumerate() {
+                        let v = row
+                            .try_get::<Option<String>, _>(i)
+                            .map(|s| s.map(String::into_bytes))
+                            .or_else(|_| row.try_get::<Option<Vec<u8>>, _>(i));
+                        if let Ok(Some(bytes)) = v {
+                            out.push((t.clone(), c.name().to_owned(), bytes));
+                        }
+                    }
+                }
+            }
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            let cols: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT table_name::text, column_name::text, data_type::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND data_type IN ('text', 'bytea', 'character varying', 'jsonb', 'json')",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            for (t, c, ty) in cols {
+                let sql = format!("SELECT \"{c}\" FROM \"{t}\" WHERE \"{c}\" IS NOT NULL");
+                if ty == "bytea" {
+                    let vals: Vec<Vec<u8>> =
+                        sqlx::query_scalar(&sql).fetch_all(&pool).await.unwrap();
+                    out.extend(vals.into_iter().map(|v| (t.clone(), c.clone(), v)));
+                } else {
+                    let sql =
+                        format!("SELECT \"{c}\"::text FROM \"{t}\" WHERE \"{c}\" IS NOT NULL");
+                    let vals: Vec<String> =
+                        sqlx::query_scalar(&sql).fetch_all(&pool).await.unwrap();
+                    out.extend(
+                        vals.into_iter()
+                            .map(|v| (t.clone(), c.clone(), v.into_bytes())),
+                    );
+                }
+            }
+            pool.close().await;
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn redaction_leaves_no_cpf_or_image_bytes_anywhere_in_the_database() {
+    let png = testdata("documents/br_synthetic/rg_synth_clean.png");
+    let doc = b64(&png);
+    // needles: the CPF in both spellings, a slice of the image and of its base64
+    let mid = png.len() / 2;
+    let needles: Vec<(&str, Vec<u8>)> = vec![
+        ("cpf digits", b"52998224725".to_vec()),
+        ("cpf formatted", b"529.982.247-25".to_vec()),
+        ("image bytes", png[mid..mid + 48].to_vec()),
+        (
+            "image base64",
+            doc.as_bytes()[doc.len() / 2..doc.len() / 2 + 64].to_vec(),
+        ),
+    ];
+    for backend in BACKENDS {
+        let s = start(backend).await;
+        let rx = Receiver::default();
+        let addr = rx.serve("127.0.0.1:0".parse().unwrap()).await;
+        let st = &s.running.state;
+        idgate_server::app::admin::add_webhook(
+            &st.store,
+            &st.keys,
+            st.now(),
+            &s.a.id,
+            &format!("http://{addr}/hook"),
+            &[],
+            true,
+        )
+        .await
+        .unwrap();
+        let steps = json!([{"step": "device_scan"}, {"step": "face_recognition"},
+            {"step": "personal_document", "document_templates": ["others"]}]);
+        let page = session(&s, "scan", "529.982.247-25", steps).await;
+        assert_eq!(step(&s, &page, "device_scan", json!({})).await.0, 200);
+        assert_eq!(face_step(&s, &page).await.0, 200);
+        let side = json!([{"document_b64": doc, "file_type": "jpeg"}]);
+        assert_eq!(document(&s, &page, "others", &side).await.0, 200);
+        // before: the CPF is there (the test can see what it looks for)
+        let url = st.cfg.database_url();
+        let before = every_value(backend, &url).await;
+        assert!(
+            before.iter().any(|(_, _, v)| contains(v, b"52998224725")),
+            "the scan finds the CPF before redaction"
+        );
+        let (code, r) = s
+            .call(
+                Method::POST,
+                "/v1/verification-sessions/scan/redact",
+                &bearer(&s.a.key),
+                None,
+            )
+            .await;
+        assert_eq!(code, 200, "{r}");
+        let after = every_value(backend, &url).await;
+        let mut found = Vec::new();
+        for (name, needle) in &needles {
+            for (t, c, v) in &after {
+                if contains(v, needle) {
+                    found.push(format!("{name} in {t}.{c}"));
+                }
+            }
+        }
+        found.sort();
+        found.dedup();
+        assert!(found.is_empty(), "{backend:?}: {found:#?}");
+        s.stop().await;
+    }
+}
