@@ -4,6 +4,7 @@
 
 use crate::db::Store;
 use crate::error::{Result, StoreError};
+use crate::AuditEventRow;
 
 /// One document read as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -69,6 +70,51 @@ impl Store {
         .fetch_optional(&self.read)
         .await?
         .ok_or(StoreError::NotFound)
+    }
+
+    /// Deletes the tenant's document read `ocr_key` with its face matches and records `audit`,
+    /// in one transaction. `NotFound` for an unknown (or another tenant's) key; `Conflict` while
+    /// a session that is not final yet references it (its decision still needs the read).
+    pub async fn delete_document(
+        &self,
+        tenant_id: &str,
+        ocr_key: &str,
+        audit: &AuditEventRow,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let (in_use,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM sessions WHERE tenant_id = $1 \
+             AND status IN ('pending', 'in_progress', 'processing') \
+             AND step_data LIKE ('%' || $2 || '%')",
+        )
+        .bind(tenant_id)
+        .bind(ocr_key)
+        .fetch_one(&mut *tx)
+        .await?;
+        if in_use > 0 {
+            tx.rollback().await?;
+            return Err(StoreError::Conflict(
+                "a session that is not final yet uses this document read",
+            ));
+        }
+        sqlx::query("DELETE FROM document_face_matches WHERE tenant_id = $1 AND ocr_key = $2")
+            .bind(tenant_id)
+            .bind(ocr_key)
+            .execute(&mut *tx)
+            .await?;
+        let gone = sqlx::query("DELETE FROM document_reads WHERE tenant_id = $1 AND ocr_key = $2")
+            .bind(tenant_id)
+            .bind(ocr_key)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if gone == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound);
+        }
+        crate::faces::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// How many document reads the tenant has (tests check that refused input stores nothing).

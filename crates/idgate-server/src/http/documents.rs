@@ -71,6 +71,16 @@ pub async fn v1_get_document(
     Ok(Json(docs::get_document(&st, &t, &key).await?.json()).into_response())
 }
 
+/// `DELETE /v1/documents/{id}` → 204.
+pub async fn v1_delete_document(
+    State(st): State<AppState>,
+    Authed(t, ..): Authed<V1>,
+    Path(key): Path<String>,
+) -> Result<Response, Fail<V1>> {
+    docs::delete_document(&st, &t, &key).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
 /// `POST /ocr/face_match` `{ocr_key, image_key}` → 201 `{face_match_key, face_match_result,
 /// similarity_ratio}`.
 pub async fn qi_face_match(

@@ -150,3 +150,77 @@ async fn redaction_leaves_no_cpf_or_image_bytes_anywhere_in_the_database() {
         s.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_document_read_can_be_deleted_unless_a_session_still_needs_it() {
+    let pdf = b64(&testdata(
+        "documents/cnh_digital_synthetic/cnh_digital_synth_signed.pdf",
+    ));
+    for backend in BACKENDS {
+        let s = start(backend).await;
+        let auth = bearer(&s.a.key);
+        let body = json!({"document_b64": pdf, "template": "cnh_digital", "file_type": "pdf"});
+        let (st, v) = s
+            .call(Method::POST, "/v1/documents/read", &auth, Some(&body))
+            .await;
+        assert_eq!(st, 201, "{v}");
+        let key = v["id"]
+            .as_str()
+            .or(v["ocr_key"].as_str())
+            .unwrap()
+            .to_owned();
+        let path = format!("/v1/documents/{key}");
+        // another tenant cannot delete it
+        let (st, _) = s.call(Method::DELETE, &path, &bearer(&s.b.key), None).await;
+        assert_eq!(st, 404);
+        let (st, _) = s.call(Method::DELETE, &path, &auth, None).await;
+        assert_eq!(st, 204);
+        assert_eq!(s.call(Method::GET, &path, &auth, None).await.0, 404);
+        assert_eq!(s.call(Method::DELETE, &path, &auth, None).await.0, 404);
+        let audit = s.running.state.store.audit_events(&s.a.id).await.unwrap();
+        assert!(audit
+            .iter()
+            .any(|a| a.kind == "document.deleted" && a.subject == key));
+
+        // a read the session still collecting will decide on: 409, kept
+        let steps = json!([{"step": "personal_document", "document_templates": ["cnh_digital"]},
+            {"step": "face_recognition"}]);
+        let page = session(&s, "keeps", "529.982.247-25", steps).await;
+        let side = json!([{"document_b64": pdf, "file_type": "pdf"}]);
+        let (st, v) = document(&s, &page, "cnh_digital", &side).await;
+        assert_eq!(st, 200, "{v}");
+        let row = s
+            .running
+            .state
+            .store
+            .session(&s.a.id, "keeps")
+            .await
+            .unwrap();
+        assert_eq!(row.status, "in_progress");
+        let sd: serde_json::Value = serde_json::from_str(&row.step_data).unwrap();
+        let used = sd["personal_document"]["ocr_keys"][0]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (st, v) = s
+            .call(
+                Method::DELETE,
+                &format!("/v1/documents/{used}"),
+                &auth,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (409, Some("conflict")),
+            "{v}"
+        );
+        assert_eq!(
+            s.call(Method::GET, &format!("/v1/documents/{used}"), &auth, None)
+                .await
+                .0,
+            200
+        );
+        s.stop().await;
+    }
+}

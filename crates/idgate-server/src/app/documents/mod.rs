@@ -329,3 +329,25 @@ pub(crate) fn open_file(st: &AppState, row: &DocumentRow) -> Result<Vec<u8>, Api
             ApiError::internal()
         })
 }
+
+/// `DELETE /v1/documents/{id}`: the read, its sealed file and result and its face matches are
+/// deleted, with an audit row (`document.deleted`). `404` for an unknown key, `409` while a
+/// session that is not final yet uses it.
+pub async fn delete_document(st: &AppState, t: &Tenant, key: &str) -> Result<(), ApiError> {
+    let audit = idgate_store::AuditEventRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant_id: t.id.clone(),
+        kind: "document.deleted".into(),
+        subject: key.to_owned(),
+        detail: "{}".into(),
+        created_at: st.now(),
+    };
+    st.store
+        .delete_document(&t.id, key, &audit)
+        .await
+        .map_err(|e| match e {
+            idgate_store::StoreError::NotFound => ApiError::not_found("document"),
+            idgate_store::StoreError::Conflict(m) => ApiError::new(idgate_core::Code::Conflict, m),
+            other => other.into(),
+        })
+}

@@ -100,6 +100,20 @@ pub fn routes() -> Vec<Route> {
             "responses": get_responses("V1")}),
         ),
         Route::new(
+            Method::DELETE,
+            "/v1/documents/{id}",
+            ApiKey(write),
+            h::v1_delete_document,
+            json!({
+            "summary": "Delete a document read",
+            "description": "Deletes the read: its sealed file and result and its face matches, with an audit row \
+                (`document.deleted`). A read that a session not yet final still uses answers `409 conflict` (its decision \
+                needs it); redact the session instead to erase what it collected.",
+            "parameters": param("id"),
+            "responses": {"204": {"description": "deleted"}, "404": err("V1", "no such document for this tenant"),
+                "409": err("V1", "a session that is not final yet uses this read")}}),
+        ),
+        Route::new(
             post.clone(),
             "/ocr/face_match",
             VendorKey(write),
