@@ -75,6 +75,10 @@ codes! {
     InvalidFrames = ("invalid_frames", 400, "Invalid frames", "Os quadros enviados não formam uma sequência válida");
     LivenessRequired = ("liveness_required", 400, "Liveness required", "A etapa de rosto exige a prova de vida");
     LivenessFailed = ("liveness_failed", 422, "Liveness failed", "A prova de vida não foi aprovada");
+    // The uqudo door: options of a session's `data` that idgate cannot honour (yet).
+    NfcUnsupported = ("nfc_unsupported", 422, "NFC unsupported", "A leitura NFC do documento não é suportada");
+    BackgroundCheckUnsupported = ("background_check_unsupported", 422, "Background check unsupported", "A verificação de antecedentes não é suportada");
+    UnsupportedGrantType = ("unsupported_grant_type", 400, "Unsupported grant type", "Tipo de concessão não suportado");
     ModelUnavailable = ("model_unavailable", 503, "Model unavailable", "Modelo de reconhecimento indisponível");
     Internal = ("internal_error", 500, "Internal error", "Erro interno");
 }

@@ -7,6 +7,7 @@ pub mod jose;
 pub mod liveness;
 pub mod login;
 pub mod session;
+pub mod uqudo;
 pub mod validate;
 pub mod webpush;
 

@@ -343,7 +343,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let keys = crate::keys::load(&cfg)?;
             crate::keys::check_fingerprint(&store, &keys).await?;
             let kid = crate::app::login_runtime::rotate_jwt_key(&store, &keys, now).await?;
-            print(&serde_json::json!({"kid": kid, "created_at": now}))
+            let uqudo_kid = crate::app::uqudo::keys::rotate(&store, &keys, now).await?;
+            print(&serde_json::json!({"kid": kid, "uqudo_kid": uqudo_kid, "created_at": now}))
         }
         Cmd::Client {
             cmd: ClientCmd::Manage(cmd),

@@ -103,6 +103,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         login,
         geo,
         edge,
+        uqudo: Default::default(),
     }));
     let (tx, rx) = watch::channel(false);
     let app = crate::http::app(state.clone());

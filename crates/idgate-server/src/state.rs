@@ -34,6 +34,8 @@ pub struct Inner {
     pub geo: crate::app::geo::GeoIp,
     /// In-flight cap, rate limiters and socket counters of the edge.
     pub edge: crate::http::guard::Edge,
+    /// The uqudo door's RS256 keys and socket subscriptions.
+    pub uqudo: crate::app::uqudo::UqRuntime,
 }
 
 impl std::ops::Deref for AppState {

@@ -25,7 +25,9 @@ mod queue;
 mod rows;
 mod sessions;
 mod tenants;
+mod uqudo;
 pub use tenants::TenantSetting;
+pub use uqudo::UqudoRow;
 pub mod testing;
 
 pub use db::{Backend, Store};

@@ -40,6 +40,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "flow_devices",
         include_str!("../migrations/0010_flow_devices.sql"),
     ),
+    (13, "uqudo", include_str!("../migrations/0013_uqudo.sql")),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {

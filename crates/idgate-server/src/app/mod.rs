@@ -16,3 +16,4 @@ pub mod scopes;
 pub mod sessions;
 pub mod steps;
 pub mod tenant;
+pub mod uqudo;

@@ -32,16 +32,30 @@ pub async fn create(
 ) -> Result<Outcome, ApiError> {
     let req = parse_create(body, &t.defaults, t.sandbox, strict)?;
     let fingerprint = hex::encode(Sha256::digest(body.to_string().as_bytes()));
+    let cpf = req.document_number.digits().to_owned();
+    create_parsed(st, t, req.id, cpf, req.settings, fingerprint).await
+}
+
+/// Stores a new session of validated parts (`document_number` digits may be empty: a session
+/// made by a door that has no CPF, whose decision then compares none).
+pub async fn create_parsed(
+    st: &AppState,
+    t: &Tenant,
+    id: String,
+    document_number: String,
+    settings: Settings,
+    fingerprint: String,
+) -> Result<Outcome, ApiError> {
     let now = st.now();
-    let s = &req.settings;
+    let s = &settings;
     let expires_at = now + i64::from(s.session_expiration_time_in_minutes) * 60_000;
     let mut row = SessionRow {
         tenant_id: t.id.clone(),
-        id: req.id.clone(),
+        id: id.clone(),
         hash: String::new(),
         token_hash: String::new(),
         token_gen: 0,
-        document_number: req.document_number.digits().to_owned(),
+        document_number,
         settings: serde_json::to_string(s).map_err(|_| ApiError::internal())?,
         fingerprint,
         status: Status::Pending.as_str().into(),
@@ -63,7 +77,7 @@ pub async fn create(
             token: token.clone(),
             row: row.clone(),
             status: Status::Pending,
-            settings: req.settings.clone(),
+            settings: settings.clone(),
             offset: t.offset,
         };
         let event = new_event(st, &view, EventType::Created, None, None);
@@ -79,7 +93,7 @@ pub async fn create(
             Created::Exists(_) => {
                 return Err(ApiError::new(
                     Code::Conflict,
-                    format!("a session with id {} exists with a different body", req.id),
+                    format!("a session with id {id} exists with a different body"),
                 ))
             }
             Created::HashTaken => continue,
@@ -297,6 +311,7 @@ pub(crate) async fn save(
         .update_session(&nv.row, Expected::of(&old.row), &events)
         .await
         .map_err(changed_meanwhile)?;
+    crate::app::uqudo::hub::changed(st, &nv.row.id).await;
     Ok(nv)
 }
 

@@ -144,6 +144,10 @@ pub fn is_public(path: &str) -> bool {
         "/authenticator",
         "/oauth/",
         "/.well-known/",
+        "/api/",
+        "/ws/",
+        "/sdk/",
+        "/q/",
     ]
     .iter()
     .any(|p| path.starts_with(p))
@@ -151,7 +155,7 @@ pub fn is_public(path: &str) -> bool {
 
 /// Renders `e` in the error format of the family `path` belongs to.
 pub fn fail_for(path: &str, e: ApiError) -> Response {
-    if path.starts_with("/oauth/") {
+    if path.starts_with("/oauth/") || path.starts_with("/api/oauth/") {
         Fail::<OAuth>::new(e).into_response()
     } else if ["/auth_session_manager", "/ocr/", "/face_recognition"]
         .iter()

@@ -22,6 +22,7 @@ mod review;
 pub mod routes;
 mod sessions;
 mod sockets;
+pub mod uqudo;
 
 use std::time::Duration;
 

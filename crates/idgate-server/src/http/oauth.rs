@@ -130,7 +130,7 @@ async fn client_and_token(
 }
 
 /// `client_id` and `client_secret` from `Authorization: Basic`, if sent.
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let basic = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())

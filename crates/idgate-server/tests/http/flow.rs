@@ -27,7 +27,7 @@ fn photo(name: &str) -> RgbImage {
 
 /// The synthetic RG (CPF 529.982.247-25; an RG has no expiry date) with a portrait printed
 /// beside its fields, as a real card carries one.
-fn rg_with_portrait(face: RgbImage) -> Vec<u8> {
+pub(crate) fn rg_with_portrait(face: RgbImage) -> Vec<u8> {
     let card = image::load_from_memory(&testdata("documents/br_synthetic/rg_synth_clean.png"))
         .expect("the synthetic RG decodes")
         .to_rgb8();

@@ -19,4 +19,5 @@ mod redact;
 mod review;
 mod routes;
 mod sessions;
+mod uqudo;
 mod webhooks;

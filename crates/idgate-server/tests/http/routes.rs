@@ -33,15 +33,17 @@ fn concrete(path: &str) -> String {
 }
 
 fn code_of(path: &str, v: &Value) -> Option<String> {
-    let c =
-        if path.starts_with("/v1") || path.starts_with("/s/") || path.starts_with("/authenticator")
-        {
-            &v["error"]["code"]
-        } else if path.starts_with("/oauth") {
-            &v["error"]
-        } else {
-            &v["code"]
-        };
+    let c = if path.starts_with("/v1")
+        || path.starts_with("/s/")
+        || path.starts_with("/authenticator")
+        || path.starts_with("/api/v1")
+    {
+        &v["error"]["code"]
+    } else if path.starts_with("/oauth") || path.starts_with("/api/oauth") {
+        &v["error"]
+    } else {
+        &v["code"]
+    };
     c.as_str().map(str::to_owned)
 }
 
@@ -51,6 +53,21 @@ fn token_probe(r: &Route) -> (Option<Value>, &'static str, u16, Option<&'static 
         "challenge": 11, "decision": "deny"});
     match r.path {
         "/oauth/token" => (None, "Bearer made.up.jwt", 401, Some("invalid_token")),
+        // the uqudo door: its Bearer access token, or a qrCodeText
+        p if p.starts_with("/api/v1/info")
+            || p == "/api/v1/face/match"
+            || (p == "/api/v1/session" && r.method == Method::POST) =>
+        {
+            (
+                Some(json!({})),
+                "Bearer made.up.jwt",
+                401,
+                Some("invalid_token"),
+            )
+        }
+        p if p.starts_with("/api/v1/session") => (None, "made-up-code", 404, Some("not_found")),
+        "/q/{qr}" => (None, "", 404, None),
+        "/ws/v1/session" => (None, "", 400, None),
         // a web socket route asked without an upgrade
         "/oauth/ws" => (None, "", 400, None),
         // the link is checked first: a made-up one is not found

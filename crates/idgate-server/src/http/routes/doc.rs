@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{documents, faces, flow, liveness, login, sessions, table, Access};
+use super::{documents, faces, flow, liveness, login, sessions, table, uqudo, Access};
 use crate::app::scopes;
 
 /// A response in a door's error format: `family` is `Qi`, `V1` or `OAuth`.
@@ -60,6 +60,7 @@ pub fn document() -> Value {
         documents::schemas(),
         flow::schemas(),
         liveness::schemas(),
+        uqudo::schemas(),
     ] {
         schemas.extend(part);
     }

@@ -36,6 +36,7 @@ mod login;
 mod ops;
 mod review;
 mod sessions;
+mod uqudo;
 
 use axum::handler::Handler;
 use axum::http::Method;
@@ -119,6 +120,7 @@ pub fn table() -> Vec<Route> {
         login::routes(),
         faces::routes(),
         ops::routes(),
+        uqudo::routes(),
     ]
     .into_iter()
     .flatten()

@@ -1,0 +1,149 @@
+//! `GET /ws/v1/session`: the desktop page follows a uqudo session. Protocol (also in the
+//! OpenAPI text): the first text frame is the raw `qrCodeText` (within 10 s, at most 256
+//! bytes). The server answers `{"service":"QR","svg","link","expiresIn"}` (an SVG of
+//! `qrCodeTextWithDynamicLink` to show), then the session's frames as the phone progresses
+//! (see [`crate::app::uqudo::frames`]: `SCAN` per side, `FACE`, `INFO` last), and
+//! `{"service":"HEARTBEAT","time"}` every heartbeat period. Close codes: 1000 after `INFO`,
+//! 1001 server stopping, 1011 server error, 1013 too many sockets for the tenant, 4400 first
+//! frame not a qrCodeText, 4401 unknown or deleted qrCodeText, 4408 no first frame in time,
+//! 4410 session expired or canceled. Changes arrive through the node's hub (fed by PostgreSQL
+//! NOTIFY from every node); every fourth heartbeat also re-reads the session.
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use idgate_core::Code;
+use serde_json::{json, Value};
+
+use super::Uq;
+use crate::app::uqudo::frames::{standing, Standing};
+use crate::app::uqudo::sessions::{by_qr, session_of};
+use crate::http::login_ws::{close, send};
+use crate::http::sockets::{bounded, SocketSlot, CLOSE_TRY_LATER};
+use crate::state::AppState;
+
+pub const CLOSE_FINISHED: u16 = 1000;
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+pub const CLOSE_ERROR: u16 = 1011;
+pub const CLOSE_BAD_FRAME: u16 = 4400;
+pub const CLOSE_UNKNOWN: u16 = 4401;
+pub const CLOSE_AUTH_TIMEOUT: u16 = 4408;
+pub const CLOSE_EXPIRED: u16 = 4410;
+const AUTH_WAIT: Duration = Duration::from_secs(10);
+const MAX_QR_LEN: usize = 256;
+
+/// `GET /ws/v1/session`: upgrades, then runs the protocol above.
+pub async fn session_socket(
+    State(st): State<AppState>,
+    slot: SocketSlot<Uq>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    bounded(ws, &st.cfg.limits).on_upgrade(move |socket| async move {
+        run(st, socket).await;
+        drop(slot);
+    })
+}
+
+fn qr_svg(text: &str) -> String {
+    qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map(|c| {
+            c.render::<qrcode::render::svg::Color>()
+                .min_dimensions(240, 240)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
+async fn run(st: AppState, mut socket: WebSocket) {
+    let qr = match tokio::time::timeout(AUTH_WAIT, socket.recv()).await {
+        Err(_) => return close(socket, CLOSE_AUTH_TIMEOUT, "no qrCodeText frame").await,
+        Ok(Some(Ok(Message::Text(t)))) if !t.trim().is_empty() && t.len() <= MAX_QR_LEN => {
+            t.trim().to_owned()
+        }
+        Ok(_) => return close(socket, CLOSE_BAD_FRAME, "expected the qrCodeText").await,
+    };
+    let row = match by_qr(&st, &qr).await {
+        Ok(r) => r,
+        Err(e) if e.code == Code::SessionExpired => {
+            return close(socket, CLOSE_EXPIRED, "expired").await
+        }
+        Err(e) if e.code == Code::NotFound => {
+            return close(socket, CLOSE_UNKNOWN, "unknown qrCodeText").await
+        }
+        Err(_) => return close(socket, CLOSE_ERROR, "server error").await,
+    };
+    let Some(_tenant_slot) = st.edge.sockets_per_tenant.acquire(&row.tenant_id) else {
+        return close(socket, CLOSE_TRY_LATER, "too many open sockets").await;
+    };
+    let mut sub = st.uqudo.hub.subscribe(&st, &row.session_id);
+    let mut closing = st.login.closing.subscribe();
+    let link = format!("{}/q/{qr}", st.public_base);
+    let left = (row.expires_at - st.now()).max(0) / 1000;
+    let hello = json!({"service": "QR", "svg": qr_svg(&link), "link": link, "expiresIn": left});
+    if !send(&mut socket, hello).await {
+        return;
+    }
+    let mut sent = 0usize;
+    let period = Duration::from_millis(st.cfg.login.ws_heartbeat_ms.max(10));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let mut beats = 0u64;
+    let mut check = true;
+    loop {
+        if check {
+            match step(&st, &mut socket, &qr, &mut sent).await {
+                Ok(None) => {}
+                Ok(Some((code, reason))) => return close(socket, code, reason).await,
+                Err(()) => return,
+            }
+        }
+        check = tokio::select! {
+            r = sub.rx.changed() => r.is_ok(),
+            _ = tick.tick() => {
+                beats += 1;
+                if !send(&mut socket, json!({"service": "HEARTBEAT", "time": st.now() / 1000})).await {
+                    return;
+                }
+                beats.is_multiple_of(4) || st.now() >= row.expires_at
+            }
+            m = socket.recv() => match m {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                _ => false,
+            },
+            _ = closing.changed() => return close(socket, CLOSE_GOING_AWAY, "server stopping").await,
+        };
+    }
+}
+
+/// Sends the frames not sent yet; `Some(close)` when the socket should end, `Err` when the
+/// socket failed.
+async fn step(
+    st: &AppState,
+    socket: &mut WebSocket,
+    qr: &str,
+    sent: &mut usize,
+) -> Result<Option<(u16, &'static str)>, ()> {
+    let row = match by_qr(st, qr).await {
+        Ok(r) => r,
+        Err(e) if e.code == Code::SessionExpired => return Ok(Some((CLOSE_EXPIRED, "expired"))),
+        Err(e) if e.code == Code::NotFound => return Ok(Some((CLOSE_UNKNOWN, "deleted"))),
+        Err(_) => return Ok(Some((CLOSE_ERROR, "server error"))),
+    };
+    let Ok((_, v)) = session_of(st, &row).await else {
+        return Ok(Some((CLOSE_ERROR, "server error")));
+    };
+    let (frames, end): (Vec<Value>, _) = match standing(&v, row.min_level as u8) {
+        Standing::Open(f) => (f, None),
+        Standing::Finished(f) => (f, Some((CLOSE_FINISHED, "finished"))),
+        Standing::Ended(_) => (Vec::new(), Some((CLOSE_EXPIRED, "expired"))),
+    };
+    for f in frames.into_iter().skip(*sent) {
+        if !send(socket, f).await {
+            return Err(());
+        }
+        *sent += 1;
+    }
+    Ok(end)
+}
