@@ -70,10 +70,11 @@ pub fn routes() -> Vec<Route> {
             "503": err("the face or OCR engine is busy or not loaded")
         }
     });
+    let assets: Vec<&str> = pages::FLOW_ASSETS.iter().map(|(n, _)| *n).collect();
     let js = json!({"summary": "The hosted flow's scripts and style sheet", "description": "Loaded by the entry page \
         (`app.js` and its modules, `app.css`), embedded in the binary; no CDN.",
-        "parameters": [{"name": "file", "in": "path", "required": true, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "JavaScript or CSS", "content": {"text/javascript": {"schema": {"type": "string"}}}},
+        "parameters": [{"name": "file", "in": "path", "required": true, "schema": {"type": "string", "enum": assets}}],
+        "responses": {"200": {"description": "JavaScript or CSS", "content": {"text/javascript": {"schema": {"type": "string"}}, "text/css": {"schema": {"type": "string"}}}},
             "404": {"description": "no such asset"}}});
     let link_params = json!([
         {"name": "hash", "in": "path", "required": true, "schema": {"type": "string"}},

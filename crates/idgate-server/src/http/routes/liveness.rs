@@ -36,7 +36,7 @@ pub fn routes() -> Vec<Route> {
     let create = json!({
         "summary": "Start a liveness challenge", "description": ACTIONS_TEXT,
         "requestBody": create_body,
-        "responses": {"201": challenge, "422": err("`validation_failed`: `actions` from a live tenant, or invalid actions"), "415": err("not JSON")}
+        "responses": {"201": challenge, "400": err("`invalid_json`: the body is not JSON"), "422": err("`validation_failed`: `actions` from a live tenant, or invalid actions"), "415": err("not JSON")}
     });
     let verify = json!({
         "summary": "Verify a liveness challenge from frames", "description": VERIFY_TEXT,
@@ -61,7 +61,7 @@ pub fn routes() -> Vec<Route> {
             {"name": "token", "in": "path", "required": true, "schema": {"type": "string"}}
         ],
         "requestBody": create_body,
-        "responses": {"201": challenge, "422": err("`validation_failed`: invalid actions"), "404": err("unknown link"),
+        "responses": {"201": challenge, "400": err("`invalid_json`: the body is not JSON"), "422": err("`validation_failed`: invalid actions"), "404": err("unknown link"),
             "409": err("the session is closed or its link expired"), "415": err("not JSON")}
     });
     let hint = json!({

@@ -1,0 +1,120 @@
+"""Schemathesis hooks for idgate (loaded by the schemathesis.toml that schemathesis_seed.py writes).
+
+Positive test cases are meant to be valid, but random data cannot be where validity is a secret
+or a fact of the server: a CPF's check digits, an image with one face, a document to read, a
+one-time enrolment token or callback JWT, a device signature over the current time, a session
+link that has not yet taken its step, a session id not yet taken. Before each positive case is sent, the fields that need
+such a value get one from what the seed made (one-time ones in turn); every other field keeps
+its generated value, and negative cases are sent as generated.
+"""
+import base64
+import json
+import os
+import time
+import uuid
+
+import schemathesis
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from schemathesis.generation import GenerationMode
+
+STATE = json.load(open(os.environ["IDGATE_ST_STATE"]))
+KEY = serialization.load_pem_private_key(STATE["device_key"].encode(), None)
+CREDS = {"client_id": STATE["client_id"], "client_secret": STATE["client_secret"]}
+
+
+def take(name):
+    """The next of a one-time pool (the last one again once it is used up)."""
+    pool = STATE[name]
+    return pool.pop(0) if len(pool) > 1 else pool[0]
+
+
+def sign(message):
+    raw = json.dumps(message, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(KEY.sign(raw, ec.ECDSA(hashes.SHA256()))).rstrip(b"=").decode()
+
+
+def one_image(body, image_field="image", key_field="image_key"):
+    body.pop(image_field, None)
+    body[key_field] = STATE["image_key"]
+
+
+def fill(op, case, body):
+    cpf = STATE["cpf"]
+    if op in ("v1_create_session", "qi_create_session"):
+        body["document_number"] = cpf
+        # an id no earlier case took (a taken one with another body is a 409 by design)
+        if isinstance(body.get("id"), str):
+            body["id"] = f"{body['id'][:90]}-{uuid.uuid4().hex}"
+    elif op == "create_enrollment":
+        body["username"] = cpf
+    elif op in ("qi_upload_image", "v1_upload_image"):
+        body["image"] = STATE["face"]
+    elif op in ("qi_create_registration", "v1_create_registration"):
+        body["document_number"] = cpf
+        one_image(body)
+    elif op in ("qi_create_validation", "v1_create_validation"):
+        body.pop("document_number", None)
+        body["registration_key"] = STATE["registration_key"]
+        one_image(body)
+    elif op == "v1_compare":
+        for side in ("a", "b"):
+            body.pop(f"image_{side}", None)
+            body[f"image_key_{side}"] = STATE["image_key"]
+    elif op in ("qi_read_document", "v1_read_document"):
+        body.update(document_b64=STATE["passport"], template="passport", file_type="jpeg")
+    elif op in ("qi_face_match", "v1_face_match"):
+        body["image_key"] = STATE["image_key"]
+        if op == "qi_face_match":
+            body["ocr_key"] = STATE["ocr_key"]
+    elif op == "session_face_hint":
+        body.clear()
+        body["image"] = STATE["hint"]
+    elif op in ("start_login", "notify_login", "introspect", "revoke"):
+        body.update(CREDS)
+        if op == "start_login":
+            body.update(scope="authentication_session", lifetime=min(int(body.get("lifetime") or 600), 604800))
+            body.pop("username", None)
+            body.pop("callback_url", None)
+        if op == "notify_login":
+            body.update(username=cpf, short_token=take("to_notify"))
+    elif op == "register_device":
+        n = KEY.public_key().public_numbers()
+        b64 = lambda i: base64.urlsafe_b64encode(i.to_bytes(32, "big")).rstrip(b"=").decode()  # noqa: E731
+        body.update(enrollment_token=take("enrollments"), public_key={"kty": "EC", "crv": "P-256", "x": b64(n.x), "y": b64(n.y)})
+        body.pop("push_subscription", None)
+    elif op == "open_login":
+        short, now = take("to_open"), int(time.time())
+        body.clear()
+        body.update(device_id=STATE["device_id"], short_token=short, time=now,
+                    signature=sign({"action": "open", "short_token": short, "time": now}))
+    elif op == "decide_login":
+        login, now = take("to_decide"), int(time.time())
+        decision = body.get("decision") if body.get("decision") in ("approve", "deny") else "approve"
+        pick = login["challenge"] if decision == "approve" else 0
+        body.clear()
+        body.update(device_id=STATE["device_id"], short_token=login["short_token"], time=now, challenge=pick,
+                    decision=decision, signature=sign({"challenge": pick, "decision": decision,
+                                                       "short_token": login["short_token"], "time": now}))
+
+
+@schemathesis.hook
+def before_call(ctx, case, **kwargs):
+    if case.meta is None or case.meta.generation.mode != GenerationMode.POSITIVE:
+        return
+    op = case.operation.definition.raw.get("operationId")
+    if op == "exchange_token":
+        if case.headers is None:
+            case.headers = {}
+        case.headers["Authorization"] = f"Bearer {take('jwts')}"
+    elif op == "v1_erase_registration":
+        case.path_parameters["registration_key"] = take("erasable")
+    elif op == "verify_challenge":
+        case.path_parameters["id"] = take("challenges")
+        case.body = {"frames": [{"image": STATE["hint"], "t_ms": 0}]}
+    elif op == "submit_step":
+        case.path_parameters["hash"], case.path_parameters["token"] = take("links")
+        case.path_parameters["step"] = "device_scan"
+        case.body = {}
+    elif isinstance(case.body, dict):
+        fill(op, case, case.body)
