@@ -3,7 +3,8 @@
 Positive test cases are meant to be valid, but random data cannot be where validity is a secret
 or a fact of the server: a CPF's check digits, an image with one face, a document to read, a
 one-time enrolment token or callback JWT, a device signature over the current time, a session
-link that has not yet taken its step, a session id not yet taken. Before each positive case is sent, the fields that need
+link that has not yet taken its step, a session id not yet taken, a session in the status an
+operation acts on (made when needed). Before each positive case is sent, the fields that need
 such a value get one from what the seed made (one-time ones in turn); every other field keeps
 its generated value, and negative cases are sent as generated.
 """
@@ -11,6 +12,7 @@ import base64
 import json
 import os
 import time
+import urllib.request
 import uuid
 
 import schemathesis
@@ -21,6 +23,23 @@ from schemathesis.generation import GenerationMode
 STATE = json.load(open(os.environ["IDGATE_ST_STATE"]))
 KEY = serialization.load_pem_private_key(STATE["device_key"].encode(), None)
 CREDS = {"client_id": STATE["client_id"], "client_secret": STATE["client_secret"]}
+
+
+def new_session(manual=False):
+    """A fresh pending session of the sandbox tenant (moved to manual analysis if asked)."""
+    sid = f"st-{uuid.uuid4().hex}"
+    post("/v1/verification-sessions", {"id": sid, "document_number": STATE["cpf"], "settings": {"steps": STATE["steps"]}})
+    if manual:
+        post(f"/v1/verification-sessions/{sid}/simulate",
+             {"outcome": "in_manual_analysis", "reasons": ["document_check_digits_unread"]})
+    return sid
+
+
+def post(path, body):
+    req = urllib.request.Request(STATE["base"] + path, data=json.dumps(body).encode(), method="POST",
+                                 headers={"content-type": "application/json", "authorization": f"Bearer {STATE['key']}"})
+    with urllib.request.urlopen(req, timeout=30) as res:
+        return json.loads(res.read())
 
 
 def take(name):
@@ -107,8 +126,12 @@ def before_call(ctx, case, **kwargs):
         if case.headers is None:
             case.headers = {}
         case.headers["Authorization"] = f"Bearer {take('jwts')}"
+    elif op == "v1_delete_document":
+        case.path_parameters["id"] = take("deletable_docs")
     elif op == "v1_erase_registration":
         case.path_parameters["registration_key"] = take("erasable")
+    elif op in ("v1_review_session", "v1_simulate_session"):
+        case.path_parameters["id"] = new_session(manual=op == "v1_review_session")
     elif op == "verify_challenge":
         case.path_parameters["id"] = take("challenges")
         case.body = {"frames": [{"image": STATE["hint"], "t_ms": 0}]}

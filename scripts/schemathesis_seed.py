@@ -6,7 +6,8 @@ schemathesis.toml that gives each kind of caller its credential (API key, client
 callback JWT, the hosted page's link) and each operation real ids and usable images.
 
 Usage: schemathesis_seed.py BASE_URL DATA_DIR IDGATE_BIN TESTDATA OUT_TOML
-Stdlib only, plus `cryptography` (a schemathesis dependency) for the device's P-256 signatures.
+Stdlib only, plus `cryptography` (installed in the venv by scripts/setup.d/40-python.sh) for the
+device's P-256 signatures and Debian's ffmpeg (55-ffmpeg.sh) for a small face frame.
 """
 import base64
 import http.server
@@ -141,6 +142,12 @@ def wait_ready():
     sys.exit("seed: the server never became ready with its face and OCR models (run scripts/setup.sh)")
 
 
+def manual(sid):
+    """A sandbox session moved to manual analysis (what a reviewer decides)."""
+    call("POST", f"/v1/verification-sessions/{sid}/simulate", {"outcome": "in_manual_analysis", "reasons": ["document_check_digits_unread"]})
+    return sid
+
+
 def started(client, username=None):
     body = {"client_id": client["client_id"], "client_secret": client["client_secret"],
             "scope": "authentication_session", "lifetime": 600}
@@ -181,6 +188,7 @@ def main():
     # one-time things, one per positive case that may use one (the hooks take them in turn)
     n = 12
     state = {
+        "base": BASE, "key": KEY, "steps": steps,
         "cpf": CPF, "face": face, "other": other, "hint": hint, "passport": passport, "image_key": image,
         "registration_key": reg["registration_key"], "ocr_key": doc["ocr_key"],
         "client_id": client["client_id"], "client_secret": client["client_secret"],
@@ -194,6 +202,8 @@ def main():
         "to_decide": [opened(client, dev, key) for _ in range(n)],
         "challenges": [call("POST", "/v1/liveness/challenges", {})["id"] for _ in range(n)],
         "links": [session(f"st-seed-step-{i}", steps)[1:] for i in range(n)],
+        "deletable_docs": [call("POST", "/v1/documents/read", {"document_b64": passport, "template": "passport",
+                                                              "file_type": "jpeg"})["ocr_key"] for _ in range(3)],
         "erasable": [call("POST", "/v1/faces/registrations", {"document_number": "111.444.777-35", "image": other})
                      ["registration_key"] for _ in range(4)],
     }

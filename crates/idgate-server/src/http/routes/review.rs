@@ -27,7 +27,7 @@ pub fn routes() -> Vec<Route> {
             "reason": {"type": "string", "minLength": 1, "maxLength": 200, "description": "why, in a few words (shown with the decision)"},
             "note": {"type": "string", "minLength": 1, "maxLength": 2000, "description": "free text for the audit trail"}}},
             "example": {"decision": "approved", "reason": "document checked by hand", "note": "CNH photo blurred; details legible"}}}},
-        "responses": {"200": session, "422": err("a field is missing or invalid (all listed in `details`)"),
+        "responses": {"200": session, "400": err("`invalid_json`: the body is not JSON"), "422": err("a field is missing or invalid (all listed in `details`)"),
             "404": err("no such session for this tenant"),
             "409": err("the session is not in manual analysis"), "415": err("not JSON")}
     });
@@ -44,7 +44,7 @@ pub fn routes() -> Vec<Route> {
             "outcome": {"type": "string", "enum": ["approved", "rejected", "in_manual_analysis"]},
             "reasons": {"type": "array", "maxItems": REASON_CODES.len(), "items": {"type": "string", "enum": REASON_CODES}}}},
             "example": {"outcome": "rejected", "reasons": ["face_mismatch"]}}}},
-        "responses": {"200": session, "422": err("a field is missing or invalid (all listed in `details`)"),
+        "responses": {"200": session, "400": err("`invalid_json`: the body is not JSON"), "422": err("a field is missing or invalid (all listed in `details`)"),
             "404": err("no such session for this tenant"),
             "409": err("the session is past collecting"), "415": err("not JSON")}
     });
