@@ -117,14 +117,43 @@ def fill(op, case, body):
                                                        "short_token": login["short_token"], "time": now}))
 
 
+UQ_BEARER = {"create_session", "info_by_header", "info", "delete_info", "image", "face_match"}
+
+
+def uqudo(op, case):
+    """The uqudo door: its own client, access token and QR sessions."""
+    if op == "issue_token" and isinstance(case.body, dict):
+        case.body.pop("scope", None)
+        uq = STATE["uq_client"]
+        case.body.update(grant_type="client_credentials", client_id=uq["client_id"], client_secret=uq["client_secret"])
+        # HTTP Basic wins over the body: the login client's (the run's clientBasic) would be refused
+        basic = base64.b64encode(f"{uq['client_id']}:{uq['client_secret']}".encode()).decode()
+        case.headers["Authorization"] = f"Basic {basic}"
+    elif op in UQ_BEARER:
+        case.headers["Authorization"] = f"Bearer {STATE['uq_token']}"
+        if op == "create_session":
+            case.body = {"data": STATE["uq_data"]}
+        if op == "face_match" and isinstance(case.body, dict):
+            case.body.update(sourceImage=STATE["face"], targetImage=STATE["other"])
+    elif op == "phone_session":
+        case.headers["Authorization"] = take("uq_qr")
+    elif op in ("phone_session_path", "delete_session", "open_link"):
+        case.path_parameters["qr"] = take("uq_qr")
+    else:
+        return False
+    return True
+
+
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
     if case.meta is None or case.meta.generation.mode != GenerationMode.POSITIVE:
         return
     op = case.operation.definition.raw.get("operationId")
+    if case.headers is None:
+        case.headers = {}
+    if uqudo(op, case):
+        return
     if op == "exchange_token":
-        if case.headers is None:
-            case.headers = {}
         case.headers["Authorization"] = f"Bearer {take('jwts')}"
     elif op == "v1_delete_document":
         case.path_parameters["id"] = take("deletable_docs")

@@ -185,9 +185,22 @@ def main():
     client = cli("client", "create", "--tenant", "sandbox", "--name", "schemathesis", "--scope",
                  "authentication_session", "--callback-url", cb_url, "--can-notify", "--websocket")
     dev, key = device(CPF.replace(".", "").replace("-", ""))
+    # the uqudo door: a client with the sessions scope, its access token, QR sessions
+    uq = cli("client", "create", "--tenant", "sandbox", "--name", "uqudo", "--scope", "sessions")
+    uq_token = call("POST", "/api/oauth/token", {"grant_type": "client_credentials", "client_id": uq["client_id"],
+                    "client_secret": uq["client_secret"]}, auth=None)["access_token"]
+    uq_data = base64.b64encode(json.dumps({
+        "documents": [{"documentType": "BRA_RG", "reading": {"enabled": False, "isForceReading": False},
+                       "faceScanMinimumMatchLevel": 2, "faceReadMinimumMatchLevel": 3}],
+        "generalConfig": {"secureWindowsEnabled": True, "userIdentifier": None},
+        "backgroundCheck": {"enabled": False, "checkType": "RDC"},
+        "facialRecognition": {"enabled": True, "scanMinimumMatchLevel": 2, "maxAttempts": 3}}).encode()).decode()
     # one-time things, one per positive case that may use one (the hooks take them in turn)
     n = 12
     state = {
+        "uq_client": uq, "uq_token": uq_token, "uq_data": uq_data,
+        "uq_qr": [call("POST", "/api/v1/session", {"data": uq_data}, auth=f"Bearer {uq_token}")["qrCodeText"]
+                  for _ in range(3 * n)],
         "base": BASE, "key": KEY, "steps": steps,
         "cpf": CPF, "face": face, "other": other, "hint": hint, "passport": passport, "image_key": image,
         "registration_key": reg["registration_key"], "ocr_key": doc["ocr_key"],
@@ -243,7 +256,7 @@ def main():
             f.write("\n[[operations]]\ninclude-operation-id = %s\ngeneration.max-examples = 8\n" % json.dumps(op))
         # An HTTP fuzzer cannot open a web socket: the two upgrades are tested in tests/http
         # (edges, login) instead.
-        for op in ("login_socket", "device_socket"):
+        for op in ("login_socket", "device_socket", "session_socket"):
             f.write("\n[[operations]]\ninclude-operation-id = %s\nenabled = false\n" % json.dumps(op))
     print(f"seed: resources made; {OUT} written", file=sys.stderr)
 
