@@ -66,14 +66,29 @@ try {
   const idleCpu = cpu() - c0;
   console.log(`server RSS: ${(rss0 / 1024).toFixed(1)} MB before, ${(rss1 / 1024).toFixed(1)} MB with ${open} idle sockets: ${((rss1 - rss0) / open).toFixed(1)} KB per idle socket (target ≤ 32 KB)`);
   console.log(`server CPU while idle: ${idleCpu.toFixed(2)} CPU-s over ${IDLE_S} s (${(100 * idleCpu / IDLE_S).toFixed(1)} % of one core; heartbeat 15 s)`);
+  const cancel = async (idx) => {
+    const r = await fetch(`${base}/v1/verification-sessions/${sessions[idx].sessionId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: '{}' });
+    if (r.status !== 200) throw new Error(`cancel answered ${r.status}`);
+  };
+  // one update at a time: the path from a commit to its frame with no queue in front
+  const seq = [];
+  for (let k = 0; k < 100; k++) {
+    const idx = k * Math.floor(N / 100) + 1;
+    const t = performance.now();
+    await cancel(idx);
+    for (let i = 0; i < 200 && !arrived.has(idx); i++) await sleep(1);
+    if (arrived.has(idx)) seq.push(arrived.get(idx).t - t);
+  }
+  seq.sort((a, b) => a - b);
+  const qs = (x) => seq[Math.min(seq.length - 1, Math.floor(x * seq.length))];
+  console.log(`100 updates one at a time: ${seq.length} frames; update sent → frame: p50 ${qs(0.5).toFixed(1)} ms, p99 ${qs(0.99).toFixed(1)} ms`);
   // the burst: every update sent at once, spread over the open sockets
   const step = Math.floor(N / UPDATES);
   const picks = Array.from({ length: UPDATES }, (_, k) => k * step);
   const sent = new Map();
   await Promise.all(picks.map(async (idx) => {
     sent.set(idx, performance.now());
-    const r = await fetch(`${base}/v1/verification-sessions/${sessions[idx].sessionId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: '{}' });
-    if (r.status !== 200) throw new Error(`cancel answered ${r.status}`);
+    await cancel(idx);
   }));
   for (let i = 0; i < 100 && picks.some((p) => !arrived.has(p)); i++) await sleep(100);
   const lat = picks.filter((p) => arrived.has(p)).map((p) => arrived.get(p).t - sent.get(p)).sort((a, b) => a - b);
