@@ -235,10 +235,8 @@ fn normalise(kind: FieldKind, raw: &str) -> Option<Normalised> {
         FieldKind::IssuingState => values::state(raw),
         FieldKind::DocumentNumber => values::cnh_number(raw),
         FieldKind::RgNumber => values::rg_parts(raw).map(|p| p.number),
-        FieldKind::IssuingBody
-        | FieldKind::IssuePlace
-        | FieldKind::PlaceOfBirth
-        | FieldKind::Series => values::text(raw),
+        FieldKind::IssuingBody | FieldKind::Series => values::text(raw),
+        FieldKind::IssuePlace | FieldKind::PlaceOfBirth => values::place(raw),
     }
 }
 

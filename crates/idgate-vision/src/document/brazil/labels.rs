@@ -190,27 +190,61 @@ fn word_offsets(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
-/// The longest label phrase starting at word `i` (empty folded words are skipped inside it).
+/// The longest label phrase starting at word `i` (empty folded words are skipped inside it),
+/// word by word or, for phrases of several words, with the spaces lost or moved (`DATANASCIMENTO`,
+/// `N9REGISTRO` for `Nº REGISTRO`: small print photographed at an angle often reads so).
 fn match_label(folded: &[String], i: usize, at_start: bool) -> Option<(Label, usize)> {
     if folded[i].is_empty() {
         return None;
     }
-    LABELS
-        .iter()
-        .filter(|(_, _, mid_ok)| at_start || *mid_ok)
-        .find_map(|(phrase, label, _)| {
-            let mut n = 0;
-            for want in phrase.split(' ') {
-                while folded.get(i + n).is_some_and(String::is_empty) {
-                    n += 1;
-                }
-                if !close(folded.get(i + n)?, want) {
-                    return None;
-                }
-                n += 1;
-            }
-            Some((*label, n))
+    let labels = || LABELS.iter().filter(|(_, _, mid_ok)| at_start || *mid_ok);
+    // word by word first: `REGISTRO GERAL` is that label, not `N REGISTRO` with a letter lost
+    labels()
+        .find_map(|(phrase, label, _)| words_match(folded, i, phrase).map(|n| (*label, n)))
+        .or_else(|| {
+            labels()
+                .find_map(|(phrase, label, _)| joined_match(folded, i, phrase).map(|n| (*label, n)))
         })
+}
+
+fn words_match(folded: &[String], i: usize, phrase: &str) -> Option<usize> {
+    let mut n = 0;
+    for want in phrase.split(' ') {
+        while folded.get(i + n).is_some_and(String::is_empty) {
+            n += 1;
+        }
+        if !close(folded.get(i + n)?, want) {
+            return None;
+        }
+        n += 1;
+    }
+    Some(n)
+}
+
+/// The number of words from `i` whose letters, run together, are the phrase's (one OCR slip
+/// allowed, as in [`close`]); only for phrases of several words, so that a value word is never
+/// taken for a one-word label by joining it to its neighbour.
+fn joined_match(folded: &[String], i: usize, phrase: &str) -> Option<usize> {
+    if !phrase.contains(' ') {
+        return None;
+    }
+    let want: String = phrase.split(' ').collect();
+    let mut joined = String::new();
+    for (n, word) in folded
+        .iter()
+        .enumerate()
+        .skip(i)
+        .take(phrase.split(' ').count() + 1)
+    {
+        joined.push_str(word);
+        if joined.len() > want.len() + 1 {
+            return None;
+        }
+        if close(&joined, &want) {
+            return Some(n - i + 1);
+        }
+    }
+    None
 }
 
 /// Equal, or for words of five letters or more, one OCR slip apart (`NASClMENTO`).
@@ -273,6 +307,21 @@ mod tests {
         assert_eq!(s[0].label, Some(Label::Field(FieldKind::FirstLicenseDate)));
         let s = segments(&item("DATA NASClMENTO"));
         assert_eq!(s[0].label, Some(Label::Field(FieldKind::BirthDate)));
+        // spaces lost or moved by the recogniser: still the whole label
+        for text in [
+            "DATANASCIMENTO",
+            "N9REGISTRO",
+            "DOC. IDENTIDADE/ORG.EMISSOR /UF",
+        ] {
+            let s = segments(&item(text));
+            assert_eq!(s.len(), 1, "{text}: {s:?}");
+            assert!(s[0].label.is_some(), "{text}: {s:?}");
+        }
+        let s = segments(&item("REGISTRO GERAL"));
+        assert_eq!(s.len(), 1, "{s:?}");
+        // but two value words never join into a one-word label
+        let s = segments(&item("LO CAL"));
+        assert!(s.iter().all(|s| s.label.is_none()), "{s:?}");
         // a short label word inside a value is a value
         let s = segments(&item("MARIA NOME LOCAL"));
         assert_eq!(s.len(), 1);

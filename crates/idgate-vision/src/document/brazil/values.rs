@@ -269,6 +269,42 @@ pub(crate) fn text(raw: &str) -> Option<Normalised> {
     })
 }
 
+/// A place as printed, its separators spaced one way (`SAO PAULO,SP` and `SAO PAULO, SP`;
+/// `CAMPINAS-SP` and `CAMPINAS - SP`): a comma is followed by one space, a dash before a final
+/// state code has one space on each side (a dash inside a town's name is kept as it is).
+pub(crate) fn place(raw: &str) -> Option<Normalised> {
+    let spaced = raw.split(',').map(str::trim).collect::<Vec<_>>().join(", ");
+    let mut words: Vec<&str> = spaced.split_whitespace().collect();
+    let last = words.last().copied().unwrap_or_default();
+    let mut tail = None;
+    if let Some(uf) = last.strip_prefix('-').filter(|u| is_state(u)) {
+        // `CAMPINAS -SP`
+        words.pop();
+        tail = Some(uf.to_owned());
+    } else if let Some((town, uf)) = last
+        .rsplit_once('-')
+        .filter(|(t, u)| !t.is_empty() && is_state(u))
+    {
+        // `CAMPINAS-SP`
+        words.pop();
+        words.push(town);
+        tail = Some(uf.to_owned());
+    } else if words.len() >= 2 && is_state(last) {
+        let before = words[words.len() - 2];
+        if let Some(town) = before.strip_suffix('-').filter(|t| !t.is_empty()) {
+            // `CAMPINAS- SP`
+            words.truncate(words.len() - 2);
+            words.push(town);
+            tail = Some(last.to_owned());
+        }
+    }
+    let mut value = words.join(" ");
+    if let Some(uf) = tail {
+        value = format!("{value} - {uf}");
+    }
+    text(&value)
+}
+
 pub(crate) fn is_state(s: &str) -> bool {
     const UF: [&str; 27] = [
         "AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA", "PB",
@@ -292,6 +328,27 @@ fn snake(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn places_are_spaced_one_way() {
+        let v = |raw: &str| place(raw).map(|n| n.value);
+        for raw in [
+            "CAMPINAS - SP",
+            "CAMPINAS-SP",
+            "CAMPINAS- SP",
+            "CAMPINAS -SP",
+        ] {
+            assert_eq!(v(raw).as_deref(), Some("CAMPINAS - SP"), "{raw}");
+        }
+        for raw in ["SAO PAULO, SP", "SAO PAULO,SP", "SAO PAULO ,SP"] {
+            assert_eq!(v(raw).as_deref(), Some("SAO PAULO, SP"), "{raw}");
+        }
+        // a dash inside a town's name, or before something that is no state, stays
+        assert_eq!(v("EMBU-GUACU").as_deref(), Some("EMBU-GUACU"));
+        assert_eq!(v("EMBU-GUACU - SP").as_deref(), Some("EMBU-GUACU - SP"));
+        assert_eq!(v("CAMPINAS/SP").as_deref(), Some("CAMPINAS/SP"));
+        assert_eq!(v("  "), None);
+    }
 
     #[test]
     fn dates() {

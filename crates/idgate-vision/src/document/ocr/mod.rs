@@ -12,6 +12,7 @@ pub(crate) mod mrz_read;
 mod orientation;
 mod proto;
 mod recognize;
+mod rectify;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -32,9 +33,28 @@ pub struct TextLine {
     pub text: String,
     /// Mean probability of the recognised characters, 0..1.
     pub confidence: f32,
-    /// Corners in source-image pixels, in reading order (top-left, top-right, bottom-right,
-    /// bottom-left of the upright text).
+    /// Corners in reading order (top-left, top-right, bottom-right, bottom-left of the upright
+    /// text), in the pixels of the page as [`read_text`] read it: the source image, or the level
+    /// crop of a tilted page, turned 180° when it was upside down.
     pub quad: Quad,
+}
+
+impl TextLine {
+    /// The line as the field extractor's item: its axis-aligned box in the page's coordinates.
+    pub fn item(&self) -> crate::document::brazil::TextItem {
+        let xs = self.quad.iter().map(|p| p[0]);
+        let ys = self.quad.iter().map(|p| p[1]);
+        let (x0, x1) = xs.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        let (y0, y1) = ys.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        crate::document::brazil::TextItem {
+            text: self.text.clone(),
+            confidence: self.confidence,
+            x: x0,
+            y: y0,
+            w: x1 - x0,
+            h: y1 - y0,
+        }
+    }
 }
 
 /// The loaded OCR models. One per worker thread: inference takes `&mut self` and runs on one
@@ -304,17 +324,67 @@ fn crops_for(img: &RgbImage, quads: &[Quad]) -> Vec<RgbImage> {
         .collect()
 }
 
-/// Reads every line of text on a page, in reading order, correcting a page turned upside down.
-/// Returns `NoText` when nothing legible is found.
+/// Reads every line of text on a page, in reading order. A page photographed turned or
+/// tilted (text lines at any angle, a quarter turn included), or small in a larger photo, is
+/// first cut out level around its text; a small page is enlarged; a page upside down is turned. The lines' quads are in the pixels of the page as read
+/// (level and upright), so their layout is the document's own. Returns `NoText` when nothing
+/// legible is found.
 pub fn read_text(engine: &mut OcrEngine, img: &RgbImage) -> Result<Vec<TextLine>, VisionError> {
     let mut quads: Vec<Quad> = detect(&mut engine.det, img, PAGE_LIMITS)?
         .into_iter()
         .map(|b| b.quad)
         .collect();
-    let mut crops = crops_for(img, &quads);
-    if engine.upside_down_share(&crops)? > 0.5 {
+    let level;
+    let mut page = img;
+    // Lines are cut from `source`, through `to_source` (the level page's pixels to its
+    // pixels): one resampling of the photo, not two.
+    let mut source = img;
+    let mut to_source: Option<Quad> = None;
+    let region = rectify::level_region(&quads, img.width(), img.height());
+    let side = region.map_or(img.width().max(img.height()) as f32, |r| {
+        let (w, h) = quad_size(&r);
+        w.max(h)
+    });
+    let scale = rectify::upscale_for(side);
+    if let Some(region) = region {
+        level = rectify::level_crop(img, &region, scale);
+        page = &level;
+        quads = detect(&mut engine.det, page, PAGE_LIMITS)?
+            .into_iter()
+            .map(|b| b.quad)
+            .collect();
+        if scale == 1 {
+            to_source = Some(region);
+        } else {
+            source = &level;
+        }
+    } else if scale > 1 {
+        let (w, h) = (img.width() * scale, img.height() * scale);
+        level = image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom);
+        page = &level;
+        source = &level;
+        let k = scale as f32;
+        quads = quads
+            .iter()
+            .map(|q| q.map(|p| [p[0] * k, p[1] * k]))
+            .collect();
+    }
+    let (w, h) = (page.width(), page.height());
+    let cut = |quads: &[Quad]| match &to_source {
+        Some(r) => {
+            let mapped: Vec<Quad> = quads
+                .iter()
+                .map(|q| q.map(|p| rectify::to_region(r, w, h, p)))
+                .collect();
+            crops_for(source, &mapped)
+        }
+        None => crops_for(source, quads),
+    };
+    let mut crops = cut(&quads);
+    let turned = engine.upside_down_share(&crops)? > 0.5;
+    if turned {
         quads = quads.iter().map(rotate_quad_180).collect();
-        crops = crops_for(img, &quads);
+        crops = cut(&quads);
     }
     let texts = engine.recognise_crops(&crops, Head::Full)?;
     let mut lines: Vec<TextLine> = quads
@@ -324,7 +394,12 @@ pub fn read_text(engine: &mut OcrEngine, img: &RgbImage) -> Result<Vec<TextLine>
         .map(|(quad, (text, confidence))| TextLine {
             text: text.trim().to_string(),
             confidence,
-            quad,
+            // in the turned page's pixels: its layout reads top to bottom again
+            quad: if turned {
+                rectify::turn_180(&quad, w, h)
+            } else {
+                quad
+            },
         })
         .collect();
     if lines.is_empty() {

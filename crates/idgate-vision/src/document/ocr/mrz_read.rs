@@ -10,9 +10,10 @@ use serde::Serialize;
 
 use super::deskew::{skew_degrees, straighten};
 use super::detect::{detect, DetLimits};
-use super::geometry::{crop_quad, rotate_quad_180, Quad};
+use super::geometry::{crop_quad, quad_size, rotate_quad_180, Quad};
 use super::mrz_lines::{candidates, close_pair, down, equal_lines, join_lines, pad_quad};
 use super::recognize::REC_HEIGHT;
+use super::rectify::{level_crop, level_region, upscale_for};
 use super::{Head, OcrEngine};
 use crate::document::mrz::{parse_mrz, Mrz};
 use crate::VisionError;
@@ -67,8 +68,9 @@ const MRZ_X_SCALE: f32 = 0.7;
 const MRZ_MAX_WIDTH: u32 = 44 * 20;
 
 /// Finds and reads the machine-readable zone of a document photo or scan. A page whose zone
-/// does not read at first is straightened by the skew of its text lines (if tilted) and read
-/// again, then detected at a larger scale.
+/// does not read at first is read enlarged (if small), detected at a larger scale, cut out of
+/// the photo level around its text (if tilted or small in the photo), and last straightened
+/// whole by the skew of its text lines.
 /// `NoText` when the image has no text lines; `NoMrz` when no zone parses.
 pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, VisionError> {
     let t0 = Instant::now();
@@ -81,6 +83,17 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
     }
     if !run.done() {
         run.pass(engine, img, MRZ_LIMITS)?;
+    }
+    if !run.done() {
+        // the card cut out of the photo, level: its zone larger in the detector's input
+        if let Some(region) = level_region(&boxes, img.width(), img.height()) {
+            let (w, h) = quad_size(&region);
+            let card = level_crop(img, &region, upscale_for(w.max(h)).min(UPSCALE));
+            run.pass(engine, &card, QUICK_LIMITS)?;
+            if !run.done() {
+                run.pass(engine, &card, MRZ_LIMITS)?;
+            }
+        }
     }
     if !run.done() {
         if let Some(deg) = skew_degrees(&boxes) {
@@ -142,7 +155,7 @@ impl Passes {
     }
 
     fn done(&self) -> bool {
-        self.best.as_ref().is_some_and(|(g, _)| g.mrz.trustworthy())
+        self.best.as_ref().is_some_and(|(g, _)| settled(g))
     }
 }
 
@@ -190,7 +203,7 @@ fn read_zone(
             if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
                 best = group.map(|g| (g, upside_down));
             }
-            if best.as_ref().is_some_and(|(g, _)| g.mrz.trustworthy()) {
+            if best.as_ref().is_some_and(|(g, _)| settled(g)) {
                 return Ok(best);
             }
         }
@@ -246,15 +259,35 @@ fn read_zone(
         if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
             best = group.map(|g| (g, upside_down));
         }
-        if best.as_ref().is_some_and(|(g, _)| g.mrz.trustworthy()) {
+        if best.as_ref().is_some_and(|(g, _)| settled(g)) {
             break;
         }
     }
     Ok(best)
 }
 
-fn score(g: &Group) -> (usize, bool, std::cmp::Reverse<usize>) {
-    g.mrz.quality()
+/// Valid check digits, plausibility, data lines read at full length, fewer repairs.
+fn score(g: &Group) -> (usize, bool, bool, std::cmp::Reverse<usize>) {
+    let (valid, plausible, repairs) = g.mrz.quality();
+    (valid, plausible, complete(g), repairs)
+}
+
+/// A reading to stop at: trustworthy, and its data lines read at full length.
+fn settled(g: &Group) -> bool {
+    g.mrz.trustworthy() && complete(g)
+}
+
+/// Whether every line but the names line was read at the format's width. A data line read
+/// short had characters merged by the recogniser (a run `00000000` read as `0000`); fitting it
+/// to width with fillers can pass every check digit (`0` and `<` both count 0), so such a
+/// reading is kept only if no pass reads the line whole.
+fn complete(g: &Group) -> bool {
+    let names = if g.mrz.lines.len() == 3 { 2 } else { 0 };
+    g.raw
+        .iter()
+        .zip(&g.mrz.lines)
+        .enumerate()
+        .all(|(i, (raw, line))| i == names || raw.chars().count() == line.chars().count())
 }
 
 /// Recognised text per (line, crop padding), so later passes do not read a line twice.
@@ -307,7 +340,7 @@ fn read_group(
                 .collect(),
         );
         best = best_group(&reads);
-        if best.as_ref().is_some_and(|g: &Group| g.mrz.trustworthy()) {
+        if best.as_ref().is_some_and(settled) {
             break;
         }
     }

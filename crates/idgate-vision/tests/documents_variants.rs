@@ -1,0 +1,191 @@
+//! Every shared specimen as a phone or a scanner would give it, generated here (never
+//! committed; see `support/variants.rs`): turned 90/180/270°, rotated ±15/±25° on a textured
+//! background, laid in perspective on a 1–3 MP table, scanned 300–450 px wide. Each variant of a
+//! document with an MRZ must give every line of its zone exactly (the `.mrz.txt` or ground
+//! truth beside it); each variant of the synthetic RG, CNH and CIN must give every field the
+//! upright card gives, with the same value. Run `scripts/setup.sh` first.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use idgate_vision::document::brazil::{extract, DocFields, DocTemplate};
+use idgate_vision::document::mrz::read_mrz;
+use idgate_vision::document::ocr::{default_models_dir, read_text, OcrEngine};
+use image::RgbImage;
+
+#[path = "support/variants.rs"]
+mod variants;
+
+fn testdata() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata");
+    assert!(
+        dir.join("documents/passport").is_dir() && dir.join("documents/br_synthetic").is_dir(),
+        "\n\n*** TEST DATA MISSING: {}/documents not found (shared/testdata beside the checkout). ***\n",
+        dir.display()
+    );
+    dir
+}
+
+fn engine() -> MutexGuard<'static, OcrEngine> {
+    static ENGINE: OnceLock<Mutex<OcrEngine>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| match OcrEngine::load(&default_models_dir()) {
+            Ok(e) => Mutex::new(e),
+            Err(e) => panic!("\n\n*** OCR MODELS MISSING ({e}). Run scripts/setup.sh. ***\n"),
+        })
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+fn open(rel: &str) -> RgbImage {
+    let path = testdata().join(rel);
+    image::open(&path)
+        .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()))
+        .to_rgb8()
+}
+
+fn lines_of(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Reads the zone of every variant of `img`; the variants that do not give `want` exactly.
+fn mrz_misses(name: &str, img: &RgbImage, want: &[String]) -> Vec<String> {
+    let mut misses = Vec::new();
+    for v in variants::variants(img) {
+        let got = read_mrz(&mut engine(), &v.image);
+        let line = match &got {
+            Ok(r) if r.mrz.lines == want => continue,
+            Ok(r) => format!("{:?} (raw {:?})", r.mrz.lines, r.lines),
+            Err(e) => e.to_string(),
+        };
+        misses.push(format!(
+            "{name} {} {}x{}: {line}",
+            v.name,
+            v.image.width(),
+            v.image.height()
+        ));
+    }
+    misses
+}
+
+fn passport(name: &str) {
+    let dir = "documents/passport";
+    let path = testdata().join(format!("{dir}/{name}.mrz.txt"));
+    let want = lines_of(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}")));
+    let misses = mrz_misses(name, &open(&format!("{dir}/{name}.jpg")), &want);
+    assert!(
+        misses.is_empty(),
+        "variants misread:\n{}",
+        misses.join("\n")
+    );
+}
+
+#[test]
+fn cze_passport_variants() {
+    passport("cze_passport_specimen");
+}
+
+#[test]
+fn icao_td2_id_variants() {
+    passport("icao_utopia_td2_id");
+}
+
+#[test]
+fn icao_td3_passport_variants() {
+    passport("icao_utopia_td3_passport");
+}
+
+#[test]
+fn ltu_passport_variants() {
+    passport("ltu_passport_specimen");
+}
+
+#[test]
+fn lux_passport_photo_variants() {
+    passport("lux_passport_specimen_photo");
+}
+
+#[test]
+fn rou_id_card_variants() {
+    passport("rou_id_card_specimen");
+}
+
+fn ground_truth() -> serde_json::Value {
+    let path = testdata().join("documents/br_synthetic/ground_truth.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("ground_truth.json")
+}
+
+#[test]
+fn brazil_cin_zone_variants() {
+    let want: Vec<String> = ground_truth()["cin_td1_synth"]["mrz"]
+        .as_array()
+        .expect("cin_td1_synth.mrz")
+        .iter()
+        .map(|l| l.as_str().expect("line").to_string())
+        .collect();
+    let img = open("documents/br_synthetic/cin_td1_synth_clean.png");
+    let misses = mrz_misses("cin_td1_synth_clean", &img, &want);
+    assert!(
+        misses.is_empty(),
+        "variants misread:\n{}",
+        misses.join("\n")
+    );
+}
+
+fn fields(t: DocTemplate, img: &RgbImage) -> Result<DocFields, String> {
+    let lines = read_text(&mut engine(), img).map_err(|e| e.to_string())?;
+    let items: Vec<_> = lines.iter().map(|l| l.item()).collect();
+    Ok(extract(t, &items))
+}
+
+/// Every variant of the card gives every field of the upright card, with the same value.
+fn card(file: &str, t: DocTemplate, at_least: usize) {
+    let img = open(&format!("documents/br_synthetic/{file}"));
+    let want = fields(t, &img).unwrap_or_else(|e| panic!("{file}: {e}"));
+    assert!(
+        want.fields.len() >= at_least,
+        "{file}: the upright card gives only {:?}",
+        want.fields
+    );
+    let mut misses = Vec::new();
+    for v in variants::variants(&img) {
+        let diff = match fields(t, &v.image) {
+            Ok(got) => want
+                .fields
+                .iter()
+                .filter(|(k, f)| got.value(**k) != Some(f.value.as_str()))
+                .map(|(k, f)| format!("{k:?} {:?} (upright {:?})", got.value(*k), f.value))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Err(e) => e,
+        };
+        if !diff.is_empty() {
+            misses.push(format!("{file} {}: {diff}", v.name));
+        }
+    }
+    assert!(
+        misses.is_empty(),
+        "variants misread:\n{}",
+        misses.join("\n")
+    );
+}
+
+#[test]
+fn rg_field_variants() {
+    card("rg_synth_clean.png", DocTemplate::Rg, 7);
+}
+
+#[test]
+fn cnh_field_variants() {
+    card("cnh_synth_clean.png", DocTemplate::Cnh, 10);
+}
+
+#[test]
+fn cin_field_variants() {
+    card("cin_td1_synth_clean.png", DocTemplate::Cin, 2);
+}
