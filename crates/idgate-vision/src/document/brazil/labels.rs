@@ -169,8 +169,50 @@ fn piece(
     }
 }
 
-/// Words with their character offsets; `/` between label words counts as a separator.
+/// Words with their character offsets, a word that starts with a long one-word label split
+/// after it (`NATURALIDADECAMPINAS/SP`: the space after an inline label lost).
 fn word_offsets(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    for (at, word) in raw_words(text) {
+        match glued_label(word) {
+            Some(cut) => {
+                let bytes = word.char_indices().nth(cut).map_or(word.len(), |(b, _)| b);
+                out.push((at, &word[..bytes]));
+                out.push((at + cut, &word[bytes..]));
+            }
+            None => out.push((at, word)),
+        }
+    }
+    out
+}
+
+/// Labels this long are never the start of a value word.
+const MIN_GLUED_LABEL: usize = 8;
+
+/// The character count of a long one-word label that `word` starts with, when more letters or
+/// digits follow it.
+fn glued_label(word: &str) -> Option<usize> {
+    let chars: Vec<char> = word.chars().collect();
+    LABELS
+        .iter()
+        .filter(|(phrase, _, mid_ok)| {
+            *mid_ok && !phrase.contains(' ') && phrase.len() >= MIN_GLUED_LABEL
+        })
+        .find_map(|(phrase, _, _)| {
+            let mut folded = String::new();
+            for (i, c) in chars.iter().enumerate() {
+                folded.push_str(&fold_word(&c.to_string()));
+                if folded.len() >= phrase.len() {
+                    let rest = fold_word(&chars[i + 1..].iter().collect::<String>());
+                    return (folded == *phrase && rest.len() >= 2).then_some(i + 1);
+                }
+            }
+            None
+        })
+}
+
+/// Words (runs without whitespace) with their character offsets.
+fn raw_words(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut start: Option<(usize, usize)> = None; // (char index, byte index)
     for (ci, (bi, c)) in text.char_indices().enumerate() {
@@ -317,6 +359,16 @@ mod tests {
             assert_eq!(s.len(), 1, "{text}: {s:?}");
             assert!(s[0].label.is_some(), "{text}: {s:?}");
         }
+        // an inline label whose space was lost
+        let s = segments(&item("NATURALIDADECAMPINAS/SP"));
+        let kinds: Vec<_> = s.iter().map(|s| (s.label, s.text.as_str())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (Some(Label::Field(FieldKind::PlaceOfBirth)), "NATURALIDADE"),
+                (None, "CAMPINAS/SP"),
+            ]
+        );
         let s = segments(&item("REGISTRO GERAL"));
         assert_eq!(s.len(), 1, "{s:?}");
         // but two value words never join into a one-word label
