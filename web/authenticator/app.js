@@ -27,6 +27,16 @@ async function load() {
   });
 }
 
+async function forget() {
+  const d = await db();
+  return new Promise((resolve, reject) => {
+    const tx = d.transaction('device', 'readwrite');
+    tx.objectStore('device').delete('self');
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+  });
+}
+
 async function save(v) {
   const d = await db();
   return new Promise((resolve, reject) => {
@@ -139,6 +149,27 @@ async function openLogin(device, short) {
   document.body.dataset.ready = 'login';
 }
 
+// The person removes this device: signed with its key (the server checks the signature before
+// anything else), then the key is forgotten here. The server closes this device's socket.
+async function removeDevice(device) {
+  if (!confirm('Remove this device? It will no longer approve sign-ins.')) return;
+  $('remove').disabled = true;
+  const time = Math.floor(Date.now() / 1000);
+  const msg = JSON.stringify({ action: 'revoke', device_id: device.device_id, time });
+  try {
+    await api('/authenticator/api/devices/revoke', { device_id: device.device_id, time, signature: await sign(device, msg) });
+    await forget();
+    $('login').hidden = true;
+    $('remove').hidden = true;
+    $('who').textContent = '';
+    say('This device was removed. Open a new enrolment link to use it again.');
+    document.body.dataset.ready = 'removed';
+  } catch (e) {
+    $('remove').disabled = false;
+    say(`Could not remove this device: ${e.message}`);
+  }
+}
+
 async function main() {
   const hash = new URLSearchParams(location.hash.slice(1));
   let device = await load();
@@ -150,6 +181,8 @@ async function main() {
   }
   showWho(device);
   if (!device) { say('This device is not enrolled. Open the enrolment link you were given.'); return; }
+  $('remove').hidden = false;
+  $('remove').onclick = () => removeDevice(device);
   if (hash.get('t')) { await openLogin(device, hash.get('t')); return; }
   say('Waiting for sign-in requests. Scan a QR code or open a notification.');
   document.body.dataset.ready = 'idle';

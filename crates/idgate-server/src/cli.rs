@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `tenant create|policy|frame-origins|limits|redirect-url`, `api-key
+//! The command line: `serve`, `migrate`, `tenant create|policy|frame-origins|limits|redirect-url|allow-http`, `api-key
 //! create|list|revoke`, `client create|list|revoke|rotate-secret`, `webhook add|replay|list|remove|
 //! rotate-secret`, `config check` (the credential commands in [`crate::cli_credentials`]). Commands that create things print one JSON object on
 //! stdout and nothing else; diagnostics go to stderr.
@@ -161,6 +161,15 @@ enum TenantCmd {
     /// Set where the page of a finished `open_mode: link` session sends the person (with
     /// `session_id` and `status` added to the query); none given: it stays on its last screen.
     RedirectUrl { name: String, url: Option<String> },
+    /// Allow plain `http` for one webhook or login-callback URL of the tenant (on a public
+    /// address; every other receiver URL must be `https`); `--remove` withdraws it.
+    AllowHttp {
+        name: String,
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        remove: bool,
+    },
 }
 
 use crate::cli_credentials::{ClientManage, KeyCmd, WebhookManage};
@@ -286,6 +295,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = crate::server::open_store(&cfg).await?;
             print(
                 &admin::create_tenant(&store, now, &name, sandbox, &time_zone)
+                    .await
+                    .map_err(|e| e.message)?,
+            )
+        }
+        Cmd::Tenant {
+            cmd: TenantCmd::AllowHttp { name, url, remove },
+        } => {
+            let store = crate::server::open_store(&cfg).await?;
+            let t = tenant_id(&store, &name).await?;
+            print(
+                &crate::app::receivers::allow_http(&store, now, &t, &url, remove)
                     .await
                     .map_err(|e| e.message)?,
             )

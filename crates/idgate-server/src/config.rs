@@ -41,7 +41,9 @@ pub struct Config {
     /// Previous master keys (`id:base64`) still accepted for decryption.
     pub old_master_keys: Vec<Secret>,
     pub webhooks: WebhookConfig,
-    /// Document reading: OCR models and workers, upload and PDF limits, signature trust roots.
+    /// The inference workers faces and OCR share, and their per-tenant queues.
+    pub inference: crate::app::inference::InferenceConfig,
+    /// Document reading: OCR models, upload and PDF limits, signature trust roots.
     pub documents: crate::app::documents::config::DocumentsConfig,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
@@ -51,13 +53,15 @@ pub struct Config {
     pub readyz_min_free_bytes: u64,
     /// QR-code and push login.
     pub login: crate::login_config::LoginConfig,
-    /// Face registration, validation and comparison: models, workers, upload lifetime.
+    /// Face registration, validation and comparison: models, upload lifetime.
     pub faces: crate::app::faces::config::FacesConfig,
     /// The edges: body, frame and connection limits, timeouts, rate limits, trusted proxies.
     pub limits: crate::limits_config::LimitsConfig,
     /// The IP-country database (MaxMind DB format with a `country_code` field) for the device
     /// scan. Empty: `<models>/geo/dbip-country.mmdb`, installed by `scripts/setup.sh`.
     pub geoip_db: PathBuf,
+    /// How long session events, finished deliveries and finished logins are kept.
+    pub retention: crate::jobs::retention::RetentionConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -101,6 +105,7 @@ impl Default for Config {
             master_key: Secret::default(),
             old_master_keys: Vec::new(),
             webhooks: WebhookConfig::default(),
+            inference: Default::default(),
             documents: Default::default(),
             max_body_bytes: 1024 * 1024,
             sweep_interval_secs: 5,
@@ -109,6 +114,7 @@ impl Default for Config {
             faces: Default::default(),
             limits: Default::default(),
             geoip_db: PathBuf::new(),
+            retention: Default::default(),
         }
     }
 }

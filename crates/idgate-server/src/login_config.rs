@@ -19,6 +19,9 @@ pub struct LoginConfig {
     pub base_delay_ms: u64,
     /// How often the job worker looks for due jobs when nothing woke it.
     pub poll_ms: u64,
+    /// How often a node re-reads the JWT signing keys, so `idgate keys rotate` takes effect on
+    /// every node within this time (no restart).
+    pub key_refresh_ms: u64,
     /// Seconds an enrolment link stays valid.
     pub enrollment_ttl_secs: i64,
     /// Live push logins one username may have at once.
@@ -45,6 +48,7 @@ impl Default for LoginConfig {
             max_attempts: 8,
             base_delay_ms: 2_000,
             poll_ms: 1_000,
+            key_refresh_ms: 10_000,
             enrollment_ttl_secs: 86_400,
             max_pending_per_user: p.max_pending_per_user,
             max_pushes_per_client_user: p.max_per_client_user,

@@ -57,10 +57,27 @@ fn embedded_v4(v: Ipv6Addr) -> Option<std::net::Ipv4Addr> {
 /// Checks a receiver URL: `https` (or `http` when `allow_private`), a host, and no literal
 /// address outside the global range unless `allow_private`.
 pub fn check_url(raw: &str, allow_private: bool) -> Result<url::Url, String> {
+    check_url_with(raw, allow_private, false)
+}
+
+/// The form in which a URL is stored and compared (the parser's serialisation).
+pub fn normal_url(raw: &str) -> Result<String, String> {
+    url::Url::parse(raw)
+        .map(|u| u.to_string())
+        .map_err(|e| format!("invalid URL {raw}: {e}"))
+}
+
+/// [`check_url`], where `http_allowed` (the tenant allowed this URL over `http`) also admits
+/// plain `http`; the address rules are unchanged by it.
+pub fn check_url_with(
+    raw: &str,
+    allow_private: bool,
+    http_allowed: bool,
+) -> Result<url::Url, String> {
     let url = url::Url::parse(raw).map_err(|e| format!("invalid URL {raw}: {e}"))?;
     match url.scheme() {
         "https" => {}
-        "http" if allow_private => {}
+        "http" if allow_private || http_allowed => {}
         "http" => return Err(format!("{raw}: only https URLs are allowed")),
         _ => return Err(format!("{raw}: only https URLs are allowed")),
     }

@@ -84,8 +84,9 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         (cfg.webhooks.allow_private, cfg.login.push_allow_private),
     )
     .await?;
-    let documents = crate::app::documents::DocRuntime::start(&cfg.documents)?;
-    let faces = crate::app::faces::FaceEngine::start(&cfg.faces);
+    let pool = crate::app::inference::start(&cfg)?;
+    let documents = crate::app::documents::DocRuntime::start(&cfg.documents, pool.clone())?;
+    let faces = crate::app::faces::FaceEngine::start(&cfg.faces, pool);
     let edge = crate::http::guard::Edge::new(&cfg.limits, clock.clone())?;
     let geo = crate::app::geo::GeoIp::open(&cfg.geoip_db_path());
     let state = AppState(Arc::new(Inner {
@@ -120,6 +121,10 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         db_url,
         rx.clone(),
     ));
+    let key_refresh = tokio::spawn(crate::app::login_runtime::refresh_keys(
+        state.clone(),
+        rx.clone(),
+    ));
     let sweeper = tokio::spawn(crate::jobs::sweeper::run(state.clone(), rx));
     state.ready.store(true, Ordering::Relaxed);
     tracing::info!(%addr, public = %state.public_base, backend = ?state.store.backend(), "idgate listening");
@@ -128,7 +133,7 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
         state,
         dev_api_key,
         shutdown: tx,
-        tasks: vec![http, hooks, sweeper, login_jobs, listen],
+        tasks: vec![http, hooks, sweeper, login_jobs, listen, key_refresh],
     })
 }
 

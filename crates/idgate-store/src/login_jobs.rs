@@ -27,7 +27,7 @@ impl Store {
         limit: i64,
         only: Option<&str>,
     ) -> Result<Vec<LoginJobRow>> {
-        self.claim(&JOBS, owner, now, lease_until, limit, only)
+        self.claim(&JOBS, owner, (now, lease_until), limit, only, ("id", &[]))
             .await
     }
 

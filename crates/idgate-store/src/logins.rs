@@ -1,13 +1,13 @@
-//! Login requests, their audit events, the counts behind the push-bombing policy, and the
-//! single-use exchange of an approved login for an access token. A state change is written
-//! together with its events and jobs in one transaction, conditional on the row's version.
+//! Login requests, their audit events, and the single-use exchange of an approved login for
+//! an access token. A state change is written together with its events and jobs in one
+//! transaction, conditional on the row's version (push decisions: [`crate::push_guard`]).
 
 use sqlx::{Any, Transaction};
 
 use crate::db::{Backend, Store};
 use crate::error::{Result, StoreError};
 use crate::group::{cached_sql, placeholders};
-use crate::login_rows::{AccessTokenRow, LoginEventRow, LoginJobRow, LoginRow, PushCountRow};
+use crate::login_rows::{AccessTokenRow, LoginEventRow, LoginJobRow, LoginRow};
 
 pub(crate) const COLS: &str = "id, tenant_id, client_id, short_token_hash, ws_token_hash, username, subject, scope, \
                     lifetime, callback_url, challenge, choices, status, device_id, deny_reason, pushed_at, \
@@ -48,12 +48,48 @@ pub(crate) use bind_login;
 /// Rows per multi-row statement for events and jobs (a login has a few of each).
 const CHUNK: usize = 128;
 
-fn refs<T>(rows: &[T]) -> Vec<&T> {
+/// Writes a login's new state (conditional on `version - 1`), its events and jobs in `tx`; a
+/// concurrent change is `Conflict` (the caller's transaction then rolls back when dropped).
+pub(crate) async fn write_login_change(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    l: &LoginRow,
+    events: &[LoginEventRow],
+    jobs: &[LoginJobRow],
+) -> Result<()> {
+    let n = sqlx::query(
+        "UPDATE logins SET username = $1, subject = $2, status = $3, device_id = $4, deny_reason = $5, \
+         pushed_at = $6, scanned_at = $7, jti = $8, finished_at = $9, updated_at = $10, version = $11 \
+         WHERE id = $12 AND version = $13",
+    )
+    .bind(&l.username)
+    .bind(&l.subject)
+    .bind(&l.status)
+    .bind(&l.device_id)
+    .bind(&l.deny_reason)
+    .bind(l.pushed_at)
+    .bind(l.scanned_at)
+    .bind(&l.jti)
+    .bind(l.finished_at)
+    .bind(l.updated_at)
+    .bind(l.version)
+    .bind(&l.id)
+    .bind(l.version - 1)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(StoreError::Conflict("login changed concurrently"));
+    }
+    write_side_effects(tx, backend, &refs(events), &refs(jobs)).await
+}
+
+pub(crate) fn refs<T>(rows: &[T]) -> Vec<&T> {
     rows.iter().collect()
 }
 
 /// Live statuses: the login can still be scanned, approved or denied.
-const LIVE: &str = "('pending', 'scanned')";
+pub(crate) const LIVE: &str = "('pending', 'scanned')";
 
 impl Store {
     /// Inserts a login with its events and jobs in a transaction of its own.
@@ -87,32 +123,7 @@ impl Store {
         jobs: &[LoginJobRow],
     ) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        let n = sqlx::query(
-            "UPDATE logins SET username = $1, subject = $2, status = $3, device_id = $4, deny_reason = $5, \
-             pushed_at = $6, scanned_at = $7, jti = $8, finished_at = $9, updated_at = $10, version = $11 \
-             WHERE id = $12 AND version = $13",
-        )
-        .bind(&l.username)
-        .bind(&l.subject)
-        .bind(&l.status)
-        .bind(&l.device_id)
-        .bind(&l.deny_reason)
-        .bind(l.pushed_at)
-        .bind(l.scanned_at)
-        .bind(&l.jti)
-        .bind(l.finished_at)
-        .bind(l.updated_at)
-        .bind(l.version)
-        .bind(&l.id)
-        .bind(l.version - 1)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            tx.rollback().await?;
-            return Err(StoreError::Conflict("login changed concurrently"));
-        }
-        write_side_effects(&mut tx, self.backend, &refs(events), &refs(jobs)).await?;
+        write_login_change(&mut tx, self.backend, l, events, jobs).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -151,53 +162,6 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         Ok(rows)
-    }
-
-    /// Counts for the push-bombing policy of one (client, username) pair in a tenant.
-    pub async fn push_counts(
-        &self,
-        tenant_id: &str,
-        client_id: &str,
-        username: &str,
-        now: i64,
-        rate_since: i64,
-        denial_since: i64,
-    ) -> Result<PushCountRow> {
-        let (pending,): (i64,) = sqlx::query_as(&format!(
-            "SELECT COUNT(*) FROM logins WHERE tenant_id = $1 AND username = $2 AND pushed_at IS NOT NULL \
-             AND status IN {LIVE} AND expires_at > $3"
-        ))
-        .bind(tenant_id)
-        .bind(username)
-        .bind(now)
-        .fetch_one(&self.read)
-        .await?;
-        let (sent, oldest): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), MIN(pushed_at) FROM logins WHERE tenant_id = $1 AND client_id = $2 \
-             AND username = $3 AND pushed_at >= $4",
-        )
-        .bind(tenant_id)
-        .bind(client_id)
-        .bind(username)
-        .bind(rate_since)
-        .fetch_one(&self.read)
-        .await?;
-        let (denials, last): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), MAX(finished_at) FROM logins WHERE tenant_id = $1 AND status = 'denied' \
-             AND (username = $2 OR subject = $2) AND finished_at >= $3",
-        )
-        .bind(tenant_id)
-        .bind(username)
-        .bind(denial_since)
-        .fetch_one(&self.read)
-        .await?;
-        Ok(PushCountRow {
-            pending_for_user: pending,
-            sent_in_window: sent,
-            oldest_sent_in_window: oldest,
-            denials_in_window: denials,
-            last_denial_at: last,
-        })
     }
 
     pub async fn insert_login_event(&self, e: &LoginEventRow) -> Result<()> {

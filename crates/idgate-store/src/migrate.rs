@@ -40,7 +40,17 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "flow_devices",
         include_str!("../migrations/0010_flow_devices.sql"),
     ),
+    (
+        12,
+        "tenant_http_urls",
+        include_str!("../migrations/0012_tenant_http_urls.sql"),
+    ),
     (13, "uqudo", include_str!("../migrations/0013_uqudo.sql")),
+    (
+        17,
+        "push_guards",
+        include_str!("../migrations/0017_push_guards.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {

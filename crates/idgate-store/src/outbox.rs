@@ -24,7 +24,21 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<OutboxRow>> {
-        self.claim(&OUTBOX, owner, now, lease_until, limit, None)
+        self.claim_outbox_except(owner, (now, lease_until), limit, &[])
+            .await
+    }
+
+    /// [`Store::claim_outbox`] leaving alone the deliveries to the endpoints in `busy` (the
+    /// worker is still delivering to them: one delivery per endpoint at a time).
+    pub async fn claim_outbox_except(
+        &self,
+        owner: &str,
+        (now, lease_until): (i64, i64),
+        limit: i64,
+        busy: &[String],
+    ) -> Result<Vec<OutboxRow>> {
+        let except = ("endpoint_id", busy);
+        self.claim(&OUTBOX, owner, (now, lease_until), limit, None, except)
             .await
     }
 

@@ -21,38 +21,52 @@ pub(crate) struct Queue {
     pub done_at: &'static str,
 }
 
+/// Rows a claim leaves alone: those whose `column` holds one of the values (e.g. deliveries to
+/// endpoints the worker is still busy with).
+pub(crate) type Except<'a> = (&'static str, &'a [String]);
+
 impl Store {
-    /// Claims up to `limit` due rows for `owner` until `lease_until`, oldest due first; with
-    /// `only`, just that row, due or not (a first attempt made right away by its producer).
+    /// Claims up to `limit` due rows at `now` for `owner` until `lease_until`, oldest due
+    /// first; with `only`, just that row, due or not (a first attempt made right away by its
+    /// producer); never the rows `except` names.
     pub(crate) async fn claim<T>(
         &self,
         q: &Queue,
         owner: &str,
-        now: i64,
-        lease_until: i64,
+        (now, lease_until): (i64, i64),
         limit: i64,
         only: Option<&str>,
+        except: Except<'_>,
     ) -> Result<Vec<T>>
     where
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
+        let (column, values) = except;
+        let skip = if values.is_empty() {
+            String::new()
+        } else {
+            let marks: Vec<String> = (0..values.len()).map(|i| format!("${}", i + 6)).collect();
+            format!(" AND {column} NOT IN ({})", marks.join(", "))
+        };
         let sql = format!(
             "UPDATE {t} SET lease_until = $1, lease_owner = $2 WHERE id IN (\
              SELECT id FROM {t} WHERE status = 'pending' AND (next_attempt_at <= $3 OR $5 <> '') \
-             AND lease_until <= $3 AND ($5 = '' OR id = $5) ORDER BY next_attempt_at, id LIMIT $4{}) \
-             RETURNING {}",
+             AND lease_until <= $3 AND ($5 = '' OR id = $5){skip} ORDER BY next_attempt_at, id \
+             LIMIT $4{}) RETURNING {}",
             skip_locked(self.backend),
             q.cols,
             t = q.table,
         );
-        let rows = sqlx::query_as(&sql)
+        let mut query = sqlx::query_as(&sql)
             .bind(lease_until)
             .bind(owner)
             .bind(now)
             .bind(limit)
-            .bind(only.unwrap_or(""))
-            .fetch_all(&self.write)
-            .await?;
+            .bind(only.unwrap_or(""));
+        for v in values {
+            query = query.bind(v.as_str());
+        }
+        let rows = query.fetch_all(&self.write).await?;
         Ok(rows)
     }
 

@@ -248,10 +248,11 @@ impl Store {
         Ok(())
     }
 
-    /// Non-final sessions whose expiry has passed, oldest first.
+    /// Sessions still collecting (`pending`, `in_progress`) whose expiry has passed, oldest
+    /// first. A `processing` session is not among them: it waits for its decision.
     pub async fn sessions_due_to_expire(&self, now: i64, limit: i64) -> Result<Vec<SessionRow>> {
         let rows = sqlx::query_as(&format!(
-            "SELECT {COLS} FROM sessions WHERE status IN ('pending', 'in_progress', 'processing') \
+            "SELECT {COLS} FROM sessions WHERE status IN ('pending', 'in_progress') \
              AND expires_at <= $1 ORDER BY expires_at LIMIT $2"
         ))
         .bind(now)

@@ -50,8 +50,8 @@ pub enum VisionError {
     /// Liveness frames that cannot be judged as a sequence (mixed sizes, too many).
     #[error("invalid frames: {0}")]
     InvalidFrames(String),
-    /// Every face worker is busy and the queue is full: retry shortly (503 + Retry-After).
-    #[error("the face engine is busy; retry shortly")]
+    /// Every worker is busy and the caller's queue is full: retry shortly (503 + Retry-After).
+    #[error("every inference worker is busy; retry shortly")]
     Busy,
 }
 

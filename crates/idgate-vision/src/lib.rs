@@ -5,5 +5,6 @@ pub mod document;
 pub mod error;
 pub mod face;
 pub mod intake;
+pub mod pool;
 
 pub use error::VisionError;

@@ -7,10 +7,9 @@ use std::io::Cursor;
 use std::time::Duration;
 
 use face_support::*;
-use idgate_vision::face::{
-    self, compare, AnalysisMode, FacePool, FacePoolConfig, DEFAULT_THRESHOLD,
-};
+use idgate_vision::face::{self, compare, AnalysisMode, DEFAULT_THRESHOLD};
 use idgate_vision::intake::{self, ImageFormat, IntakeLimits};
+use idgate_vision::pool::{InferencePool, ModelDirs, ModelStatus, PoolConfig};
 use idgate_vision::VisionError;
 use image::{imageops, Pixel, RgbImage};
 
@@ -273,18 +272,31 @@ fn document_mode_upsamples_small_faces_and_takes_the_largest() {
     assert!(two.faces_found >= 2, "found {}", two.faces_found);
 }
 
-#[test]
-fn pool_runs_jobs_and_reports_busy_when_full() {
-    let config = FacePoolConfig {
+fn pool(faces: std::path::PathBuf, preload_faces: bool) -> InferencePool {
+    InferencePool::start(PoolConfig {
         workers: 1,
-        queue: 1,
-        ..FacePoolConfig::default()
-    };
-    let pool = FacePool::start_and_wait(config).expect("pool starts");
-    assert!(pool.is_ready());
+        queue_per_tenant: 1,
+        queue_total: 4,
+        models: ModelDirs {
+            faces,
+            ocr: std::env::temp_dir().join("idgate-no-ocr-models"),
+            preload_faces,
+            preload_ocr: false,
+        },
+    })
+    .expect("pool starts")
+}
+
+#[test]
+fn pool_runs_face_jobs_on_its_workers_models() {
+    let pool = pool(idgate_vision::face::faces_models_dir(), true);
     let img = image("faces/obama_2.jpg");
     let rx = pool
-        .try_run(move |m| m.analyze(&img, AnalysisMode::Selfie).map(|a| a.embedding))
+        .try_run("t1", move |e| {
+            e.faces()?
+                .analyze(&img, AnalysisMode::Selfie)
+                .map(|a| a.embedding)
+        })
         .expect("queued");
     let embedding = rx
         .recv_timeout(Duration::from_secs(60))
@@ -292,42 +304,23 @@ fn pool_runs_jobs_and_reports_busy_when_full() {
         .expect("analysed");
     let reference = analysis("faces/obama_2.jpg").expect("obama_2");
     assert!(compare(&embedding, &reference.embedding).distance < 1e-4);
-
-    // Hold the only worker, fill the one queue slot, then the next submit is Busy.
-    let (hold_tx, hold_rx) = std::sync::mpsc::channel::<()>();
-    let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
-    let first = pool
-        .try_run(move |_| {
-            let _ = started_tx.send(());
-            let _ = hold_rx.recv_timeout(Duration::from_secs(30));
-        })
-        .expect("first job");
-    started_rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("worker took the first job");
-    let second = pool.try_run(|_| ()).expect("second job fits in the queue");
-    assert!(matches!(pool.try_run(|_| ()), Err(VisionError::Busy)));
-    drop(hold_tx);
-    first
-        .recv_timeout(Duration::from_secs(30))
-        .expect("first done");
-    second
-        .recv_timeout(Duration::from_secs(30))
-        .expect("second done");
+    assert_eq!(pool.faces_status(), ModelStatus::Ready);
+    assert_eq!(pool.ocr_status(), ModelStatus::Idle);
 }
 
 #[test]
-fn pool_without_models_fails_loudly() {
-    let dir = std::env::temp_dir().join("idgate-no-face-models");
-    let config = FacePoolConfig {
-        workers: 1,
-        queue: 1,
-        models_dir: dir,
-    };
-    match FacePool::start_and_wait(config) {
-        Err(e) => assert!(e.to_string().contains("scripts/setup.sh"), "{e}"),
-        Ok(_) => panic!("started without model files"),
+fn pool_without_models_fails_loudly_and_still_runs_other_jobs() {
+    let pool = pool(std::env::temp_dir().join("idgate-no-face-models"), false);
+    let rx = pool
+        .try_run("t1", |e| e.faces().map(|_| ()))
+        .expect("queued");
+    match rx.recv_timeout(Duration::from_secs(30)).expect("job ran") {
+        Err(VisionError::ModelUnavailable(m)) => assert!(m.contains("scripts/setup.sh"), "{m}"),
+        other => panic!("expected model_unavailable, got {other:?}"),
     }
+    assert!(matches!(pool.faces_status(), ModelStatus::Unavailable(_)));
+    let rx = pool.try_run("t1", |_| 7).expect("queued");
+    assert_eq!(rx.recv_timeout(Duration::from_secs(30)).expect("ran"), 7);
 }
 
 #[test]

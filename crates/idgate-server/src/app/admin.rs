@@ -304,7 +304,8 @@ pub async fn add_webhook(
     events: &[String],
     allow_private: bool,
 ) -> Result<CreatedWebhook, ApiError> {
-    crate::jobs::webhooks::check_url(url, allow_private)
+    crate::app::receivers::check(store, tenant_id, url, allow_private)
+        .await
         .map_err(|m| ApiError::new(Code::InvalidRequest, m))?;
     for e in events {
         if idgate_core::session::EventType::parse(e).is_none() {

@@ -149,6 +149,7 @@ pub async fn revoke_device(
     id: &str,
 ) -> Result<Value, ApiError> {
     store.revoke_device(tenant_id, id, now).await?;
+    crate::app::login_runtime::publish_device_revoked(store, None, id).await;
     Ok(json!({"device_id": id, "revoked_at": now}))
 }
 

@@ -146,7 +146,7 @@ pub async fn verify(
     let keep_until = Some(keep_until);
     let out = st
         .faces
-        .run("frames", move |models| {
+        .run(&t.id, "frames", move |models| {
             let r = models.verify_liveness(&frames, &actions, &FrameRules::default())?;
             let selfie = match (&r.selfie, r.passed) {
                 (Some((i, a)), true) => {

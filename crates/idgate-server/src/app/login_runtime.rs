@@ -1,7 +1,10 @@
 //! What the login flow keeps in memory on each node: the JWT signing keys (published in the
-//! JWKS) and the VAPID key, both generated once and stored sealed with the master key ring;
+//! JWKS; re-read every `login.key_refresh_ms`, so a rotation reaches every node live) and the
+//! VAPID key, both generated once and stored sealed with the master key ring;
 //! the in-process hub that tells web sockets a login changed, fed across nodes by PostgreSQL
 //! `LISTEN/NOTIFY`; and the job worker's wake-up.
+
+use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -17,8 +20,10 @@ use crate::state::AppState;
 pub const CHANNEL: &str = "idgate_login";
 
 pub struct LoginRuntime {
-    /// JWT signing keys, the active one first.
-    pub jwt_keys: Vec<SigningKey>,
+    /// JWT signing keys, the active one first (swapped whole when the stored keys change).
+    jwt_keys: std::sync::RwLock<Arc<Vec<SigningKey>>>,
+    /// The active JWT key's id; changes when a node picks up a rotated key.
+    pub jwt_active: watch::Sender<String>,
     /// The VAPID key (RFC 8292); its public point is the `applicationServerKey`.
     pub vapid: SigningKey,
     /// Ids of logins that changed (on this node or, on PostgreSQL, any node).
@@ -50,8 +55,10 @@ impl LoginRuntime {
             .into_iter()
             .next()
             .ok_or("no VAPID key")?;
+        let active = jwt_keys.first().ok_or("no JWT key")?.kid().to_owned();
         Ok(Self {
-            jwt_keys,
+            jwt_keys: std::sync::RwLock::new(Arc::new(jwt_keys)),
+            jwt_active: watch::channel(active).0,
             vapid,
             hub: broadcast::channel(1024).0,
             wake: Notify::new(),
@@ -61,12 +68,44 @@ impl LoginRuntime {
         })
     }
 
-    pub fn active(&self) -> &SigningKey {
-        &self.jwt_keys[0]
+    fn jwt_keys(&self) -> Arc<Vec<SigningKey>> {
+        match self.jwt_keys.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
     }
 
+    /// The key new tokens are signed with.
+    pub fn active(&self) -> SigningKey {
+        self.jwt_keys()[0].clone()
+    }
+
+    /// The published (and verifying) JWT keys, the active one first.
     pub fn public_keys(&self) -> Vec<PublicKey> {
-        self.jwt_keys.iter().map(SigningKey::public).collect()
+        self.jwt_keys().iter().map(SigningKey::public).collect()
+    }
+
+    /// Re-reads the JWT keys at `now` (a rotated key becomes active; keys superseded more than
+    /// [`JWT_KEY_RETIRED_MS`] ago leave the JWKS). True when the set changed.
+    pub async fn refresh_jwt_keys(
+        &self,
+        store: &Store,
+        ring: &KeyRing,
+        now: i64,
+    ) -> Result<bool, String> {
+        let fresh = keys(store, ring, "jwt", now).await?;
+        let kids = |ks: &[SigningKey]| ks.iter().map(|k| k.kid().to_owned()).collect::<Vec<_>>();
+        if fresh.is_empty() || kids(&fresh) == kids(&self.jwt_keys()) {
+            return Ok(false);
+        }
+        let active = fresh[0].kid().to_owned();
+        match self.jwt_keys.write() {
+            Ok(mut g) => *g = Arc::new(fresh),
+            Err(p) => *p.into_inner() = Arc::new(fresh),
+        }
+        tracing::info!(kid = %active, "JWT signing keys reloaded");
+        self.jwt_active.send_replace(active);
+        Ok(true)
     }
 
     /// The VAPID public key as the browser's `applicationServerKey` (base64url, uncompressed).
@@ -104,8 +143,9 @@ async fn generate(
     Ok(kid)
 }
 
-/// `idgate keys rotate`: a new JWT signing key, used by each node from its next start; the
-/// previous keys stay published and verifying for [`JWT_KEY_RETIRED_MS`].
+/// `idgate keys rotate`: a new JWT signing key, used by each node once it re-reads its keys
+/// (within `login.key_refresh_ms`); the previous keys stay published and verifying for
+/// [`JWT_KEY_RETIRED_MS`].
 pub async fn rotate_jwt_key(store: &Store, ring: &KeyRing, now: i64) -> Result<String, String> {
     generate(store, ring, "jwt", now).await
 }
@@ -152,10 +192,47 @@ async fn keys(
 }
 
 /// Tells this node's web sockets, and on PostgreSQL every node's, that a login changed.
+/// Prefix of the hub message telling a device's open sockets that it was revoked.
+pub const DEVICE_REVOKED: &str = "device_revoked:";
+
+/// Tells every node (this one's hub, others by `NOTIFY`) that device `id` was revoked, so its
+/// open sockets close now rather than at their next heartbeat. `hub` is `None` from the CLI.
+pub async fn publish_device_revoked(
+    store: &Store,
+    hub: Option<&broadcast::Sender<String>>,
+    id: &str,
+) {
+    let msg = format!("{DEVICE_REVOKED}{id}");
+    if let Some(hub) = hub {
+        let _ = hub.send(msg.clone());
+    }
+    if let Err(e) = store.notify(CHANNEL, &msg).await {
+        tracing::warn!(error = %e, "NOTIFY failed; the device's sockets close at their next heartbeat");
+    }
+}
+
 pub async fn publish(st: &AppState, login_id: &str) {
     let _ = st.login.hub.send(login_id.to_owned());
     if let Err(e) = st.store.notify(CHANNEL, login_id).await {
         tracing::warn!(error = %e, "NOTIFY failed; other nodes will see the change at their next poll");
+    }
+}
+
+/// Re-reads the JWT signing keys every `login.key_refresh_ms` until shutdown.
+pub async fn refresh_keys(st: AppState, mut shutdown: watch::Receiver<bool>) {
+    let every = std::time::Duration::from_millis(st.cfg.login.key_refresh_ms.max(10));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+        if let Err(e) = st
+            .login
+            .refresh_jwt_keys(&st.store, &st.keys, st.now())
+            .await
+        {
+            tracing::warn!(error = %e, "could not re-read the JWT signing keys");
+        }
     }
 }
 

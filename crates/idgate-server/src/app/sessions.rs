@@ -260,7 +260,9 @@ async fn expire_one(st: &AppState, row: SessionRow) -> Result<bool, ApiError> {
 /// Applies the expiry rule to a row just read.
 async fn read_fresh(st: &AppState, t: &Tenant, row: SessionRow) -> Result<SessionView, ApiError> {
     let v = view(st, t, row)?;
-    if !v.status.is_final() && v.row.expires_at <= st.now() {
+    // a `processing` session already has every step; only its decision is due (the sweeper
+    // makes it if the request could not), so it never expires
+    if !v.status.is_final() && v.status != Status::Processing && v.row.expires_at <= st.now() {
         let id = v.row.id.clone();
         return match transition(st, t, v, Status::Expired).await {
             Ok(v) => {

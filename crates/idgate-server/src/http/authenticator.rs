@@ -30,6 +30,26 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
+/// The app shell's Content-Security-Policy: its own script, its one inline style (allowed by
+/// hash), same-origin fetches and socket, its own manifest, icon and service worker; no framing.
+pub fn page_csp() -> &'static str {
+    static CSP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSP.get_or_init(|| {
+        use base64::Engine;
+        use sha2::Digest;
+        let style = INDEX
+            .split_once("<style>")
+            .and_then(|(_, rest)| rest.split_once("</style>"))
+            .map_or("", |(s, _)| s);
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style));
+        format!(
+            "default-src 'none'; script-src 'self'; style-src 'sha256-{hash}'; img-src 'self'; \
+             connect-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; \
+             form-action 'none'; frame-ancestors 'none'"
+        )
+    })
+}
+
 /// `GET /authenticator`: the app shell, with the VAPID public key for push subscriptions.
 pub async fn page(State(st): State<AppState>) -> Response {
     let html = INDEX.replace("{{VAPID_KEY}}", &st.login.vapid_public());
@@ -38,6 +58,7 @@ pub async fn page(State(st): State<AppState>) -> Response {
             ("cache-control", "no-cache"),
             ("referrer-policy", "no-referrer"),
             ("x-frame-options", "DENY"),
+            ("content-security-policy", page_csp()),
         ],
         Html(html),
     )
@@ -77,6 +98,14 @@ pub async fn register_device(
 ) -> Result<Response, Fail<V1>> {
     let v = device::register_device(&st, &body).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// `POST /authenticator/api/devices/revoke` (signed): the person removes this device.
+pub async fn revoke_device(
+    State(st): State<AppState>,
+    SmallBody(body, ..): SmallBody<V1>,
+) -> Result<Response, Fail<V1>> {
+    Ok(Json(device::revoke_own(&st, &body).await?).into_response())
 }
 
 /// `POST /authenticator/api/logins/open` (signed): the choices to show.

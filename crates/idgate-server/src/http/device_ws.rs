@@ -29,6 +29,7 @@ use super::login_ws::CLOSE_GOING_AWAY;
 use super::login_ws::{close, send, CLOSE_AUTH_TIMEOUT, CLOSE_BAD_FRAME, CLOSE_BAD_TOKEN};
 use super::sockets::{bounded, SocketSlot, CLOSE_TRY_LATER};
 use crate::app::login::{client_by_id, opened_announcement, request_of};
+use crate::app::login_runtime::DEVICE_REVOKED;
 use crate::state::AppState;
 
 const AUTH_WAIT: Duration = Duration::from_secs(10);
@@ -103,6 +104,9 @@ async fn run(st: AppState, mut socket: WebSocket) {
     loop {
         let frame = tokio::select! {
             m = hub.recv() => match m {
+                Ok(msg) if msg.strip_prefix(DEVICE_REVOKED) == Some(device.id.as_str()) => {
+                    return close(socket, CLOSE_BAD_TOKEN, "device revoked").await;
+                }
                 Ok(msg) => login_frame(&st, &device, &msg).await,
                 Err(RecvError::Lagged(_)) => None,
                 Err(RecvError::Closed) => return,

@@ -22,6 +22,7 @@ mod review;
 pub mod routes;
 mod sessions;
 mod sockets;
+pub mod span;
 pub mod uqudo;
 
 use std::time::Duration;
@@ -62,7 +63,7 @@ pub fn app(state: AppState) -> Router {
             timeout,
         ))
         .layer(PropagateRequestIdLayer::new(rid.clone()))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(span::request_span))
         .layer(SetRequestIdLayer::new(rid, MakeRequestUuid))
         .with_state(state)
 }

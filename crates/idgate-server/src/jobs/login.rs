@@ -203,7 +203,10 @@ async fn callback(st: &AppState, row: &LoginJobRow) -> Result<(), Failure> {
         return Err(stop("login is not approved"));
     }
     let short = short_token(st, row)?;
-    let url = checked_url(&login.callback_url, st.cfg.webhooks.allow_private)?;
+    let allow = st.cfg.webhooks.allow_private;
+    let url = crate::app::receivers::check(&st.store, &login.tenant_id, &login.callback_url, allow)
+        .await
+        .map_err(stop)?;
     let now = st.now() / 1000;
     let claims = CallbackClaims::new(
         &issuer(st),
@@ -214,7 +217,7 @@ async fn callback(st: &AppState, row: &LoginJobRow) -> Result<(), Failure> {
         now,
         CALLBACK_JWT_MAX_TTL,
     );
-    let body = json!({"token": claims.sign(st.login.active()), "short_token": short});
+    let body = json!({"token": claims.sign(&st.login.active()), "short_token": short});
     let res = st
         .login
         .http

@@ -1,5 +1,7 @@
-//! Background jobs: webhook delivery from the outbox and the session-expiry sweeper.
+//! Background jobs: webhook delivery from the outbox, login jobs, and the sweeper (expiry,
+//! stalled decisions, retention purge).
 
 pub mod login;
+pub mod retention;
 pub mod sweeper;
 pub mod webhooks;

@@ -1,7 +1,7 @@
 //! The expiry sweeper: moves overdue sessions to `expired` (recording the event) so that
 //! webhooks fire even if nobody reads the session (reads enforce expiry on their own too),
-//! decides sessions a stopped node left in `processing`, expires logins and purges unclaimed
-//! face images.
+//! decides sessions a stopped node left in `processing`, expires logins, purges unclaimed
+//! face images and deletes records past their retention ([`super::retention`]).
 
 use std::time::Duration;
 
@@ -32,6 +32,9 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
         // uploaded face images that no registration claimed (reads already ignore them)
         if let Err(e) = st.store.purge_expired_face_images(st.now()).await {
             tracing::warn!(error = %e, "face image purge failed");
+        }
+        if let Err(e) = super::retention::purge(&st).await {
+            tracing::warn!(error = %e, "retention purge failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

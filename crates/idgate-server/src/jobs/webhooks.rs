@@ -1,9 +1,11 @@
 //! Webhook delivery: claims due outbox rows under a lease, POSTs each event signed with
 //! `Idgate-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`, retries with exponential
 //! backoff and jitter, and dead-letters after the last attempt. At-least-once: receivers
-//! de-duplicate by the event `id` (also in the `Idgate-Event-Id` header).
+//! de-duplicate by the event `id` (also in the `Idgate-Event-Id` header). Each endpoint has
+//! its own lane (one delivery at a time, in event order); a slow endpoint only holds its own
+//! lane: the worker keeps claiming and delivering to the others meanwhile.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +20,8 @@ use crate::state::{AppState, Metrics};
 
 const MAX_DELAY_MS: u64 = 6 * 3600 * 1000;
 const BATCH: i64 = 32;
+/// Endpoints delivered to at once by one worker; past it, the worker waits for a lane.
+const MAX_LANES: usize = 256;
 
 /// Checks a webhook URL (see [`crate::outbound::check_url`]): `https`, a public host; `http`
 /// and private hosts only with `webhooks.allow_private`.
@@ -55,49 +59,88 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
         )
         .expect("HTTP client"),
     );
+    // endpoints with a lane running, and the lanes (each answers its endpoint id when done)
+    let mut busy: HashSet<String> = HashSet::new();
+    let mut lanes: JoinSet<String> = JoinSet::new();
     loop {
-        let now = st.now();
-        let batch = match st
-            .store
-            .claim_outbox(&owner, now, now + st.cfg.webhooks.lease_ms as i64, BATCH)
-            .await
-        {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(error = %e, "outbox claim failed");
-                Vec::new()
+        while let Some(done) = lanes.try_join_next() {
+            if let Ok(ep) = done {
+                busy.remove(&ep);
             }
-        };
-        let full = batch.len() as i64 == BATCH;
-        // Endpoints are served concurrently; each endpoint's deliveries go one after the other
-        // in event order (ids are time-ordered), so a receiver sees a session's events in the
-        // order they happened unless a delivery fails and is retried later.
-        let mut by_endpoint: BTreeMap<String, Vec<OutboxRow>> = BTreeMap::new();
-        for row in batch {
-            by_endpoint
-                .entry(row.endpoint_id.clone())
-                .or_default()
-                .push(row);
         }
-        let mut set = JoinSet::new();
-        for (_, mut rows) in by_endpoint {
-            rows.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
-            let (st, client, owner) = (st.clone(), client.clone(), owner.clone());
-            set.spawn(async move {
-                for row in rows {
-                    deliver(&st, &client, row, &owner).await;
+        let mut full = false;
+        if busy.len() < MAX_LANES {
+            let now = st.now();
+            let lease_until = now + st.cfg.webhooks.lease_ms as i64;
+            let skip: Vec<String> = busy.iter().cloned().collect();
+            let batch = match st
+                .store
+                .claim_outbox_except(&owner, (now, lease_until), BATCH, &skip)
+                .await
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox claim failed");
+                    Vec::new()
                 }
-            });
+            };
+            full = batch.len() as i64 == BATCH;
+            for (ep, rows) in by_endpoint(batch) {
+                busy.insert(ep.clone());
+                let (st, client, owner) = (st.clone(), client.clone(), owner.clone());
+                lanes.spawn(async move {
+                    lane(&st, &client, rows, &owner, lease_until).await;
+                    ep
+                });
+            }
         }
-        while set.join_next().await.is_some() {}
-        if full {
+        if full && busy.len() < MAX_LANES {
             continue;
         }
         tokio::select! {
             _ = st.store.outbox_queued_wait() => {}
             _ = tokio::time::sleep(Duration::from_millis(st.cfg.webhooks.poll_ms)) => {}
-            _ = shutdown.changed() => return,
+            Some(done) = lanes.join_next(), if !lanes.is_empty() => {
+                if let Ok(ep) = done {
+                    busy.remove(&ep);
+                }
+            }
+            _ = shutdown.changed() => {
+                // let the lanes finish their current attempt (bounded by the request timeout)
+                while lanes.join_next().await.is_some() {}
+                return;
+            }
         }
+    }
+}
+
+/// Claimed rows by endpoint, each endpoint's in event order (ids are time-ordered), so a
+/// receiver sees a session's events in the order they happened unless one is retried later.
+fn by_endpoint(batch: Vec<OutboxRow>) -> BTreeMap<String, Vec<OutboxRow>> {
+    let mut map: BTreeMap<String, Vec<OutboxRow>> = BTreeMap::new();
+    for row in batch {
+        map.entry(row.endpoint_id.clone()).or_default().push(row);
+    }
+    for rows in map.values_mut() {
+        rows.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
+    }
+    map
+}
+
+/// One endpoint's deliveries, one after the other. Rows whose lease would run out during an
+/// attempt are left for a later claim rather than delivered by an owner that lost them.
+async fn lane(
+    st: &AppState,
+    client: &reqwest::Client,
+    rows: Vec<OutboxRow>,
+    owner: &str,
+    lease_until: i64,
+) {
+    for (i, row) in rows.into_iter().enumerate() {
+        if i > 0 && st.now() + st.cfg.webhooks.timeout_ms as i64 >= lease_until {
+            return;
+        }
+        deliver(st, client, row, owner).await;
     }
 }
 
@@ -135,7 +178,8 @@ async fn attempt(st: &AppState, client: &reqwest::Client, row: &OutboxRow) -> Re
         return Err("the endpoint was removed".into());
     }
     // the client resolves the host once and connects only to addresses it checked
-    let url = check_url(&ep.url, st.cfg.webhooks.allow_private)?;
+    let allow = st.cfg.webhooks.allow_private;
+    let url = crate::app::receivers::check(&st.store, &row.tenant_id, &ep.url, allow).await?;
     let secret = st
         .keys
         .open_str(&ep.secret_sealed, ep.id.as_bytes())

@@ -1,6 +1,7 @@
 //! Background work and readiness: a session whose row cannot be processed (its tenant's stored
 //! policy is unreadable) is reported and skipped by the expiry sweep, which still expires the
-//! others; `/readyz` reports a disk under its free-space threshold and a database that writes.
+//! others; `/readyz` reports a disk under its free-space threshold and a database that writes;
+//! the retention purge deletes what is past its period and nothing younger.
 
 use idgate_server::app::sessions;
 use idgate_store::testing::BACKENDS;
@@ -72,4 +73,54 @@ async fn readyz_reports_a_disk_under_its_threshold() {
     let (code, v) = s.call(Method::GET, "/readyz", "", None).await;
     assert_eq!((code, v["disk"].as_str()), (200, Some("ok")), "{v}");
     s.stop().await;
+}
+
+/// The sweeper's retention purge deletes session events and finished logins once they are past
+/// their periods (`[retention]`), and leaves younger records alone.
+#[tokio::test]
+async fn the_retention_purge_deletes_only_what_is_past_its_period() {
+    use crate::login_support::env_with;
+    use idgate_server::jobs::retention;
+    for b in BACKENDS {
+        // the server's own sweeper passes once at start, then not during the test
+        let e = env_with(b, |c, _| c.sweep_interval_secs = 3_600).await;
+        let (s, st) = (&e.s, &e.s.running.state);
+        let create = |id: &'static str| {
+            let body = json!({"id": id, "document_number": "529.982.247-25"});
+            async move {
+                let auth = bearer(&s.a.key);
+                let (code, v) = s
+                    .call(
+                        Method::POST,
+                        "/v1/verification-sessions",
+                        &auth,
+                        Some(&body),
+                    )
+                    .await;
+                assert_eq!(code, 201, "{v}");
+            }
+        };
+        create("old").await;
+        let (code, v) = e.start(json!({})).await;
+        assert_eq!(code, 200, "{v}");
+        let short = v["short_token"].as_str().unwrap();
+        let hash = idgate_core::login::hash_token(short);
+        let login = st.store.login_by_short_token(&hash).await.unwrap();
+        s.clock.advance_ms(400 * 86_400_000);
+        idgate_server::app::login::expire_due(st, 100)
+            .await
+            .unwrap();
+        create("new").await;
+        let purged = retention::purge(st).await.unwrap();
+        assert_eq!(purged.logins, 1, "{b:?} {purged:?}");
+        assert!(purged.events >= 1 && purged.login_events >= 1, "{purged:?}");
+        assert!(s.event_kinds("old").await.is_empty());
+        assert_eq!(s.event_kinds("new").await, ["session.created"]);
+        assert!(
+            st.store.login(&login.id).await.is_err(),
+            "the login is gone"
+        );
+        assert_eq!(retention::purge(st).await.unwrap().logins, 0, "once");
+        e.s.stop().await;
+    }
 }

@@ -46,8 +46,8 @@ pub fn config(db: String, dir: &std::path::Path) -> Config {
     cfg.documents.preload = false;
     cfg.login.ws_heartbeat_ms = 50;
     cfg.login.poll_ms = 20;
-    // one face worker, loaded on first use: most tests never run a face inference
-    cfg.faces.workers = 1;
+    // one inference worker, models loaded on first use: most tests never run an inference
+    cfg.inference.workers = 1;
     cfg.faces.preload = false;
     // rate limits are tested on their own (tests/http/edges.rs)
     cfg.limits.ip_requests_per_second = 0;

@@ -203,3 +203,58 @@ async fn a_rotated_jwt_key_signs_and_the_old_one_stays_published_until_tokens_ex
         s.stop().await;
     }
 }
+
+/// `idgate keys rotate` reaches running nodes: two nodes on one database both switch to the new
+/// key (synchronised on each node's key-change signal, no restart) and publish both keys.
+#[tokio::test]
+async fn a_rotated_jwt_key_signs_on_every_running_node() {
+    use idgate_server::app::login_runtime::rotate_jwt_key;
+    for b in BACKENDS {
+        let s = crate::common::start_with(b, |c, _| c.login.key_refresh_ms = 20).await;
+        let st = &s.running.state;
+        let dir = std::env::temp_dir().join(format!("idgate-node2-{}", uuid::Uuid::new_v4()));
+        let mut cfg = crate::common::config(st.cfg.database_url(), &dir);
+        cfg.login.key_refresh_ms = 20;
+        let clock = std::sync::Arc::new(s.clock.clone());
+        let node2 = idgate_server::server::start(cfg, clock).await.unwrap();
+        let old = st.login.active().kid().to_owned();
+        assert_eq!(node2.state.login.active().kid(), old);
+        let (mut w1, mut w2) = (
+            st.login.jwt_active.subscribe(),
+            node2.state.login.jwt_active.subscribe(),
+        );
+        s.clock.advance_ms(1_000);
+        let new = rotate_jwt_key(&st.store, &st.keys, st.now()).await.unwrap();
+        for w in [&mut w1, &mut w2] {
+            let seen = tokio::time::timeout(
+                std::time::Duration::from_secs(30),
+                w.wait_for(|kid| *kid == new),
+            );
+            seen.await.expect("the node picked up the key").unwrap();
+        }
+        for (state, base) in [
+            (st, s.base.clone()),
+            (&node2.state, format!("http://{}", node2.addr)),
+        ] {
+            assert_eq!(state.login.active().kid(), new);
+            let jwks: serde_json::Value = s
+                .http
+                .get(format!("{base}/.well-known/jwks.json"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let kids: Vec<&str> = jwks["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["kid"].as_str().unwrap())
+                .collect();
+            assert_eq!(kids, [new.as_str(), old.as_str()], "{jwks}");
+        }
+        node2.stop().await;
+        s.stop().await;
+    }
+}

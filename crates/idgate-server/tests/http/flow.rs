@@ -8,6 +8,7 @@
 
 use idgate_core::session::decision::{Policy, Unverifiable};
 use idgate_server::app::admin;
+use idgate_server::app::sessions::expire_due;
 use idgate_server::app::steps::{decide_stalled, STALLED_MS};
 use idgate_store::testing::BACKENDS;
 use idgate_store::Expected;
@@ -381,6 +382,43 @@ async fn stalled_processing_sessions_are_decided_by_the_sweeper() {
             "session.completed"
         );
         assert_eq!(decide_stalled(st, 10).await.unwrap(), 0, "decided once");
+        s.stop().await;
+    }
+}
+
+/// A session in `processing` has all its steps: past its expiry it is decided, never expired
+/// (neither by the sweeper nor by a read) before the sweeper decides it.
+#[tokio::test]
+async fn a_processing_session_is_decided_not_expired() {
+    for backend in BACKENDS {
+        let s = start(backend).await;
+        let st = &s.running.state;
+        session(
+            &s,
+            "late",
+            "529.982.247-25",
+            json!([{"step": "device_scan"}]),
+        )
+        .await;
+        let row = st.store.session(&s.a.id, "late").await.unwrap();
+        let mut half = row.clone();
+        half.status = "processing".into();
+        half.step = None;
+        half.step_data =
+            json!({"device_scan": {"session_id": "0b8f1c1e-0000-4000-8000-000000000000"}})
+                .to_string();
+        st.store
+            .update_session(&half, Expected::of(&row), &[])
+            .await
+            .unwrap();
+        s.clock.advance_ms(40 * 24 * 3600 * 1000);
+        assert_eq!(expire_due(st, 10).await.unwrap(), 0);
+        let read = v1(&s, "late").await;
+        assert_ne!(read["status"], "expired", "{read}");
+        assert!(decide_stalled(st, 10).await.unwrap() <= 1);
+        assert_eq!(v1(&s, "late").await["status"], "approved");
+        let kinds = s.event_kinds("late").await;
+        assert!(!kinds.iter().any(|k| k == "session.expired"), "{kinds:?}");
         s.stop().await;
     }
 }

@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use idgate_core::jose::Jwks;
 use idgate_core::login::AccessTokenClaims;
 use idgate_store::testing::BACKENDS;
@@ -324,24 +324,6 @@ async fn login_push_bombing_limits() {
     }
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn next_json(ws: &mut Ws) -> Value {
-    loop {
-        match ws.next().await.expect("frame").expect("ok") {
-            Message::Text(t) => {
-                let v: Value = serde_json::from_str(t.as_str()).unwrap();
-                if v["type"] != "heartbeat" {
-                    return v;
-                }
-            }
-            Message::Close(c) => return json!({"close": c.map(|c| u16::from(c.code))}),
-            _ => {}
-        }
-    }
-}
-
 #[tokio::test]
 async fn login_websocket_frames_and_close_codes() {
     for b in BACKENDS {
@@ -392,24 +374,6 @@ async fn login_websocket_frames_and_close_codes() {
         assert_eq!(next_json(&mut ws).await["type"], "expired");
         e.s.stop().await;
     }
-}
-
-/// Connects to the authenticator socket and answers its challenge as `d` (or with `forge`'s
-/// key while claiming to be `d`).
-async fn device_socket(e: &LoginEnv, d: &Device, forge: Option<&Device>) -> Ws {
-    let url = format!("{}/authenticator/ws", e.s.base.replace("http://", "ws://"));
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-    let challenge = next_json(&mut ws).await;
-    assert_eq!(challenge["type"], "challenge", "{challenge}");
-    let msg = json!({"action": "listen", "nonce": challenge["nonce"]}).to_string();
-    let signer = forge.unwrap_or(d);
-    let sig = URL_SAFE_NO_PAD.encode(signer.key.sign(msg.as_bytes()));
-    ws.send(Message::text(
-        json!({"type": "auth", "device_id": d.id, "signature": sig}).to_string(),
-    ))
-    .await
-    .unwrap();
-    ws
 }
 
 #[tokio::test]

@@ -6,11 +6,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use futures_util::{SinkExt, StreamExt};
 use idgate_core::jose::SigningKey;
 use idgate_server::app::admin::{self, NewClient};
 use reqwest::Method;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::common::*;
 
@@ -51,7 +53,15 @@ pub struct LoginEnv {
 }
 
 pub async fn env(b: idgate_store::Backend) -> LoginEnv {
-    let s = start(b).await;
+    env_with(b, |_, _| {}).await
+}
+
+/// [`env`] on a server whose configuration `change` adjusts.
+pub async fn env_with(
+    b: idgate_store::Backend,
+    change: impl FnOnce(&mut idgate_server::config::Config, &std::path::Path),
+) -> LoginEnv {
+    let s = start_with(b, change).await;
     let callback = receiver(200).await;
     let c = admin::create_client(
         &s.running.state.store,
@@ -219,4 +229,41 @@ pub fn wrong(choices: &Value, challenge: u8) -> u8 {
 
 pub fn challenge_of(v: &Value) -> u8 {
     v["challenge"].as_str().unwrap().parse().unwrap()
+}
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next frame that is not a heartbeat, as JSON (a close frame as `{"close": code}`).
+pub async fn next_json(ws: &mut Ws) -> Value {
+    loop {
+        match ws.next().await.expect("frame").expect("ok") {
+            Message::Text(t) => {
+                let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                if v["type"] != "heartbeat" {
+                    return v;
+                }
+            }
+            Message::Close(c) => return json!({"close": c.map(|c| u16::from(c.code))}),
+            _ => {}
+        }
+    }
+}
+
+/// Connects to the authenticator socket and answers its challenge as `d` (or with `forge`'s
+/// key while claiming to be `d`).
+pub async fn device_socket(e: &LoginEnv, d: &Device, forge: Option<&Device>) -> Ws {
+    let url = format!("{}/authenticator/ws", e.s.base.replace("http://", "ws://"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let challenge = next_json(&mut ws).await;
+    assert_eq!(challenge["type"], "challenge", "{challenge}");
+    let msg = json!({"action": "listen", "nonce": challenge["nonce"]}).to_string();
+    let signer = forge.unwrap_or(d);
+    let sig = URL_SAFE_NO_PAD.encode(signer.key.sign(msg.as_bytes()));
+    ws.send(Message::text(
+        json!({"type": "auth", "device_id": d.id, "signature": sig}).to_string(),
+    ))
+    .await
+    .unwrap();
+    ws
 }

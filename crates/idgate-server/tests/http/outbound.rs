@@ -1,6 +1,7 @@
 //! Outbound calls chosen by an end user: a push subscription endpoint must be `https` on a
 //! public address, under its own switch (`login.push_allow_private`), whatever the webhook
-//! switch says.
+//! switch says. Webhook and callback URLs are `https` unless the tenant allowed plain `http`
+//! for that exact URL.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -56,6 +57,50 @@ async fn push_endpoints_on_private_or_plain_http_addresses_are_refused() {
             assert_eq!(st, 422, "{endpoint}: {v}");
             assert_eq!(v["error"]["details"][0]["code"], code, "{endpoint}: {v}");
         }
+        s.stop().await;
+    }
+}
+
+async fn add_hook(s: &crate::common::TestServer, tenant: &str, url: &str) -> bool {
+    let st = &s.running.state;
+    let t0 = crate::common::T0;
+    idgate_server::app::admin::add_webhook(&st.store, &st.keys, t0, tenant, url, &[], false)
+        .await
+        .is_ok()
+}
+
+/// Plain `http` only for a URL its tenant allowed: per tenant, per exact URL, never for a
+/// private address, and the check each delivery and callback makes follows it.
+#[tokio::test]
+async fn http_receivers_only_where_the_tenant_allowed_the_url() {
+    use idgate_server::app::receivers::{allow_http, check};
+    for b in BACKENDS {
+        let s = start_with(b, |c, _| c.webhooks.allow_private = false).await;
+        let (store, t0) = (&s.running.state.store, crate::common::T0);
+        let plain = "http://hooks.example.com/idgate";
+        assert!(!add_hook(&s, &s.a.id, plain).await, "{b:?}");
+        assert!(add_hook(&s, &s.a.id, "https://hooks.example.com/idgate").await);
+        let v = allow_http(store, t0, &s.a.id, plain, false).await.unwrap();
+        assert_eq!(v["http_urls"], json!([plain]));
+        assert!(add_hook(&s, &s.a.id, plain).await);
+        assert!(!add_hook(&s, &s.a.id, "http://hooks.example.com/other").await);
+        assert!(!add_hook(&s, &s.b.id, plain).await, "another tenant");
+        for bad in [
+            "http://10.0.0.1/x",
+            "http://localhost/x",
+            "https://x.example.com/",
+        ] {
+            assert!(
+                allow_http(store, t0, &s.a.id, bad, false).await.is_err(),
+                "{bad}"
+            );
+        }
+        assert!(check(store, &s.a.id, plain, false).await.is_ok());
+        allow_http(store, t0, &s.a.id, plain, true).await.unwrap();
+        assert!(
+            check(store, &s.a.id, plain, false).await.is_err(),
+            "withdrawn"
+        );
         s.stop().await;
     }
 }

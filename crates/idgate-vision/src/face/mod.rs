@@ -5,15 +5,14 @@
 //! 99.38% on LFW). The 68-point predictor is never used: its training data excludes commercial
 //! use. Model files come from `scripts/setup.sh` into `models/faces/`; nothing downloads at run
 //! time. dlib models may move between threads but not be shared, so each worker owns a
-//! [`FaceModels`] ([`FacePool`] does that). Pure computation: no HTTP, no SQL, no async.
+//! [`FaceModels`] (the workers of [`crate::pool`] do that). Pure computation: no HTTP, no SQL, no async.
 //!
 //! Submodules: [`analyze`] (pipeline and quality gate), [`similarity`] (distance → ratio,
-//! threshold, match levels), [`pool`] (bounded worker pool), [`eval`] (genuine/impostor report).
+//! threshold, match levels), [`eval`] (genuine/impostor report).
 
 pub mod analyze;
 pub mod eval;
 pub mod liveness;
-pub mod pool;
 pub mod quality;
 pub mod similarity;
 
@@ -25,7 +24,6 @@ use crate::VisionError;
 
 pub use analyze::{AnalysisMode, FaceAnalysis, FaceBox, Timings};
 pub use eval::{eval_dir, DistanceStats, EvalReport};
-pub use pool::{FacePool, FacePoolConfig};
 pub use quality::FaceQuality;
 pub use similarity::{compare, Comparison, Embedding, DEFAULT_THRESHOLD, MATCH_LEVELS};
 

@@ -1,4 +1,4 @@
-//! Settings of document reading: where the OCR models are, how many OCR workers run, the upload
+//! Settings of document reading: where the OCR models are (the workers are `[inference]`), the upload
 //! and PDF limits, and the trusted roots for CNH digital signatures (ICP-Brasil is configuration).
 
 use std::path::PathBuf;
@@ -11,10 +11,6 @@ pub struct DocumentsConfig {
     /// Directory holding `ocr/` and `onnxruntime/` (from `scripts/setup.sh`). Empty: the
     /// `IDGATE_MODELS_DIR` environment variable, else `./models` of the work tree.
     pub models_dir: PathBuf,
-    /// OCR worker threads; 0 means one per core. Each holds its own models (~60 MB).
-    pub workers: usize,
-    /// Reads that may wait beyond those running; 0 means 2 per worker. Beyond it: 503 busy.
-    pub queue: usize,
     /// Load the models at start (so `/readyz` says when OCR is ready); otherwise on first use.
     pub preload: bool,
     /// Largest uploaded document after base64 decoding, in bytes.
@@ -32,8 +28,6 @@ impl Default for DocumentsConfig {
     fn default() -> Self {
         Self {
             models_dir: PathBuf::new(),
-            workers: 0,
-            queue: 0,
             preload: true,
             max_document_bytes: 10 * 1024 * 1024,
             max_pdf_pages: 4,
@@ -50,13 +44,5 @@ impl DocumentsConfig {
         } else {
             self.models_dir.clone()
         }
-    }
-
-    pub fn workers(&self) -> usize {
-        crate::config::pool_workers(self.workers)
-    }
-
-    pub fn queue(&self) -> usize {
-        crate::config::pool_queue(self.queue, self.workers())
     }
 }

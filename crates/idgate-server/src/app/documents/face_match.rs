@@ -111,7 +111,7 @@ pub async fn face_match(
     let file_type = doc.file_type.clone();
     let portrait = st
         .faces
-        .run("ocr_key", move |models| {
+        .run(&t.id, "ocr_key", move |models| {
             let img = document_image(&file, &file_type)?;
             models.analyze(&img, AnalysisMode::DocumentPortrait)
         })

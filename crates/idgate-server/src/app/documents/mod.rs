@@ -4,10 +4,8 @@
 //! stores nothing. Document data is sealed at rest and never logged.
 
 pub mod config;
-mod errors;
 pub mod evidence;
 pub mod face_match;
-pub mod pool;
 mod read;
 mod report;
 pub mod template;
@@ -22,9 +20,7 @@ use idgate_vision::intake::{self, IntakeLimits};
 use serde_json::Value;
 
 use self::config::DocumentsConfig;
-use self::errors::vision_error;
 use self::evidence::StoredEvidence;
-use self::pool::{OcrPool, PoolStatus};
 use self::read::ReadInput;
 use self::template::{FileType, Template};
 use super::render::fmt_time;
@@ -32,20 +28,27 @@ use super::tenant::Tenant;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
-pub use errors::vision_error as map_vision_error;
+use idgate_vision::pool::InferencePool;
+use idgate_vision::VisionError;
 
-/// The document engine as the server holds it: the OCR pool and the signature trust roots.
+/// A vision error of a document read (no request field to name).
+pub(crate) fn vision_error(e: VisionError) -> ApiError {
+    crate::app::inference::vision_error(e, None)
+}
+
+/// The document engine as the server holds it: the shared inference pool and the signature
+/// trust roots.
 pub struct DocRuntime {
-    pub pool: OcrPool,
+    pub pool: Arc<InferencePool>,
     pub roots: Arc<TrustRoots>,
     pub cfg: DocumentsConfig,
 }
 
 impl DocRuntime {
-    /// Starts the OCR pool (models load in the background). A missing model directory does not
-    /// fail the start: `/readyz` and the document routes report it. An unreadable trust-roots
-    /// file does, since it is explicit configuration.
-    pub fn start(cfg: &DocumentsConfig) -> Result<Self, String> {
+    /// Reads documents on `pool`. A missing model directory does not fail the start: `/readyz`
+    /// and the document routes report it. An unreadable trust-roots file does, since it is
+    /// explicit configuration.
+    pub fn start(cfg: &DocumentsConfig, pool: Arc<InferencePool>) -> Result<Self, String> {
         let roots = if cfg.trust_roots_file.as_os_str().is_empty() {
             TrustRoots::none()
         } else {
@@ -55,7 +58,7 @@ impl DocRuntime {
                 .map_err(|e| format!("{}: {e}", cfg.trust_roots_file.display()))?
         };
         Ok(Self {
-            pool: OcrPool::start(cfg.models_dir(), cfg.workers(), cfg.queue(), cfg.preload),
+            pool,
             roots: Arc::new(roots),
             cfg: cfg.clone(),
         })
@@ -63,12 +66,7 @@ impl DocRuntime {
 
     /// `ready`, `loading`, `unavailable`, or `idle` (`preload` off, nothing read yet).
     pub fn status(&self) -> &'static str {
-        match self.pool.status() {
-            PoolStatus::Ready => "ready",
-            PoolStatus::Loading => "loading",
-            PoolStatus::Idle => "idle",
-            PoolStatus::Unavailable(_) => "unavailable",
-        }
+        crate::app::inference::status_name(&self.pool.ocr_status())
     }
 }
 
@@ -223,16 +221,14 @@ pub async fn read_sealed(
     let ocr_key = uuid::Uuid::new_v4().to_string();
     let (tenant_id, key, keys) = (t.id.clone(), ocr_key.clone(), st.clone());
     let b64 = req.document_b64;
-    let sealed = docs
-        .pool
-        .run(
-            move |engine| -> Result<(Vec<u8>, Vec<u8>, Value, DocumentEvidence), ApiError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job = move |engines: &mut idgate_vision::pool::Engines| -> Result<(Vec<u8>, Vec<u8>, Value, DocumentEvidence), ApiError> {
                 let bytes = intake::decode_base64(&b64, max).map_err(vision_error)?;
                 let input = ReadInput {
                     bytes: Arc::new(bytes),
                     ..input
                 };
-                let read = read::run(engine, &input)?;
+                let read = read::run(engines, &input)?;
                 let evidence = DocumentEvidence {
                     ocr_key: key.clone(),
                     ..evidence::of_read(&read, &today)
@@ -251,10 +247,16 @@ pub async fn read_sealed(
                     &mut rng,
                 );
                 Ok((file, res, result, evidence))
-            },
-        )
-        .await
-        .map_err(vision_error)??;
+            };
+    docs.pool
+        .try_submit(&t.id, job, move |r| {
+            let _ = tx.send(r);
+        })
+        .map_err(vision_error)?;
+    let sealed = rx.await.map_err(|_| {
+        tracing::error!("a document job ended without an answer (panic)");
+        ApiError::internal()
+    })??;
     let (file_sealed, result_sealed, result, evidence) = sealed;
     let row = DocumentRow {
         ocr_key,

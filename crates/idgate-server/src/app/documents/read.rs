@@ -1,4 +1,4 @@
-//! The read pipeline, run on an OCR worker thread: check the bytes against the declared file
+//! The read pipeline, run on an inference worker thread: check the bytes against the declared file
 //! type, decode the image or parse the PDF (within limits), then read the template's way (MRZ
 //! fast path, or full-page OCR and the Brazilian extractor). Synchronous and pure apart from
 //! the engine; the result is turned into JSON by [`super::report`].
@@ -11,11 +11,12 @@ use idgate_vision::document::mrz::{parse_mrz, read_mrz, Mrz};
 use idgate_vision::document::ocr::{read_text, OcrEngine, TextLine};
 use idgate_vision::document::pdf::{read_cnh_pdf, PdfLimits, SignatureStatus, TrustRoots};
 use idgate_vision::intake::{self, ImageFormat, IntakeLimits};
+use idgate_vision::pool::Engines;
 use idgate_vision::VisionError;
 use image::RgbImage;
 
-use super::errors::vision_error;
 use super::template::{FileType, Method, Template};
+use super::vision_error;
 use crate::http::error::ApiError;
 
 /// Everything a read needs, moved to the worker.
@@ -55,7 +56,7 @@ pub struct Read {
     pub ms: f64,
 }
 
-pub fn run(engine: Option<&mut OcrEngine>, input: &ReadInput) -> Result<Read, ApiError> {
+pub fn run(engines: &mut Engines, input: &ReadInput) -> Result<Read, ApiError> {
     let started = std::time::Instant::now();
     let bytes = input.bytes.as_slice();
     check_file_type(input.file_type, bytes)?;
@@ -97,11 +98,7 @@ pub fn run(engine: Option<&mut OcrEngine>, input: &ReadInput) -> Result<Read, Ap
             page.ok_or_else(|| vision_error(VisionError::NoText))?
         }
     };
-    let engine = engine.ok_or_else(|| {
-        vision_error(VisionError::ModelUnavailable(
-            "the OCR models did not load".into(),
-        ))
-    })?;
+    let engine = engines.ocr().map_err(vision_error)?;
     from_image(&mut read, method, engine, &image)?;
     read.ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(read)

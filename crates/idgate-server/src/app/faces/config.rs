@@ -1,4 +1,4 @@
-//! Settings of the face routes: where the dlib models are, how many face workers run, how many
+//! Settings of the face routes: where the dlib models are (the workers are `[inference]`), how many
 //! pixels they may decode at once, how long an unclaimed upload lives and how large a face
 //! request body may be.
 
@@ -12,10 +12,6 @@ pub struct FacesConfig {
     /// Directory holding `faces/` (from `scripts/setup.sh`). Empty: the `IDGATE_MODELS_DIR`
     /// environment variable, else `./models` of the work tree.
     pub models_dir: PathBuf,
-    /// Face worker threads; 0 means one per core. Each holds its own models (~40 MB).
-    pub workers: usize,
-    /// Requests that may wait beyond those running; 0 means 2 per worker. Beyond it: 503 busy.
-    pub queue: usize,
     /// Pixels the face workers may hold decoded at the same time (a photo costs ~15 bytes per
     /// pixel while it is analysed); a worker whose photo does not fit waits. A photo larger than
     /// this is analysed alone. Bounds the server's memory whatever the photos' sizes.
@@ -32,8 +28,6 @@ impl Default for FacesConfig {
     fn default() -> Self {
         Self {
             models_dir: PathBuf::new(),
-            workers: 0,
-            queue: 0,
             decode_budget_pixels: 8_000_000,
             preload: true,
             image_ttl_secs: 3600,
@@ -50,13 +44,5 @@ impl FacesConfig {
         } else {
             self.models_dir.join("faces")
         }
-    }
-
-    pub fn workers(&self) -> usize {
-        crate::config::pool_workers(self.workers)
-    }
-
-    pub fn queue(&self) -> usize {
-        crate::config::pool_queue(self.queue, self.workers())
     }
 }

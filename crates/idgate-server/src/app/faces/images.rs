@@ -45,7 +45,7 @@ pub async fn analyse(
     let key = image_key.clone();
     let budget = st.faces.decode_budget();
     st.faces
-        .run(field, move |models| {
+        .run(&t.id, field, move |models| {
             let bytes = intake::decode_base64(&b64, IntakeLimits::default().max_bytes)?;
             drop(b64);
             let (img, permit) = intake::load_within(&bytes, IntakeLimits::default(), &budget)?;

@@ -157,11 +157,55 @@ pub fn open_message(short_token: &str, time: i64) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A device request: who signs, for which login, and the login and device as stored.
+/// The canonical message a device signs to remove itself:
+/// `{"action":"revoke","device_id":"<id>","time":<unix seconds>}` (keys in this order, no spaces).
+pub fn revoke_message(device_id: &str, time: i64) -> Vec<u8> {
+    format!(
+        r#"{{"action":"revoke","device_id":{},"time":{time}}}"#,
+        Value::from(device_id)
+    )
+    .into_bytes()
+}
+
+/// `POST /authenticator/api/devices/revoke {device_id, time, signature}`: the person removes
+/// this device from the app. The signature is verified before anything else; the device then
+/// gets no pushes, can open or approve nothing, and its open sockets (on any node) close.
+pub async fn revoke_own(st: &AppState, body: &Value) -> Result<Value, ApiError> {
+    let device_id = str_field(body, "device_id")?;
+    let time = body
+        .get("time")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| invalid("time", "required", "is required (unix seconds)"))?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(str_field(body, "signature")?.trim_end_matches('='))
+        .map_err(|_| invalid("signature", "invalid_format", "must be base64url"))?;
+    let device = match st.store.device(device_id).await {
+        Ok(d) => d,
+        Err(StoreError::NotFound) => {
+            return Err(ApiError::new(Code::InvalidSignature, "unknown device"))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let key = DeviceKey::parse(&device.public_key).map_err(|_| ApiError::internal())?;
+    let now = st.now();
+    if !verify_device_signature(&key, &revoke_message(&device.id, time), &signature)
+        || (now / 1000).abs_diff(time) > DEFAULT_MAX_SKEW.unsigned_abs()
+    {
+        return Err(login_error(LoginError::BadSignature));
+    }
+    st.store
+        .revoke_device(&device.tenant_id, &device.id, now)
+        .await?;
+    crate::app::login_runtime::publish_device_revoked(&st.store, Some(&st.login.hub), &device.id)
+        .await;
+    Ok(json!({"device_id": device.id, "revoked": true}))
+}
+
+/// A device request: who signs, for which login (its `short_token`), and the device as stored.
+/// Nothing about the login is read until the signature is verified.
 struct Signed {
     device: DeviceRow,
     key: DeviceKey,
-    login: LoginRow,
     short_token: String,
     time: i64,
     signature: Vec<u8>,
@@ -185,44 +229,44 @@ async fn signed(st: &AppState, body: &Value) -> Result<Signed, ApiError> {
         Err(e) => return Err(e.into()),
     };
     let key = DeviceKey::parse(&device.public_key).map_err(|_| ApiError::internal())?;
-    let login = st
-        .store
-        .login_by_short_token(&hash_token(&short_token))
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("login"),
-            e => e.into(),
-        })?;
     Ok(Signed {
         device,
         key,
-        login,
         short_token,
         time,
         signature,
     })
 }
 
-/// Refuses a device of another tenant or enrolled for another username than the login's.
-async fn check_owner(st: &AppState, s: &Signed, now: i64) -> Result<(), ApiError> {
-    let same_tenant = s.device.tenant_id == s.login.tenant_id;
-    let same_user = s
-        .login
+/// The login a verified device request names; then refuses a device of another tenant (as if
+/// the login did not exist: nothing about another tenant's login leaks) or enrolled for another
+/// username than the login's (recorded as `login.wrong_device`: the request was signed).
+async fn owned_login(st: &AppState, s: &Signed, now: i64) -> Result<LoginRow, ApiError> {
+    let login = st
+        .store
+        .login_by_short_token(&hash_token(&s.short_token))
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::not_found("login"),
+            e => e.into(),
+        })?;
+    if s.device.tenant_id != login.tenant_id {
+        return Err(ApiError::not_found("login"));
+    }
+    let same_user = login
         .username
         .as_deref()
         .is_none_or(|u| u == s.device.username);
-    if same_tenant && same_user {
-        return Ok(());
+    if same_user {
+        return Ok(login);
     }
-    if same_tenant {
-        let ev = event(
-            &s.login,
-            "login.wrong_device",
-            json!({"device_id": s.device.id}),
-            now,
-        );
-        st.store.insert_login_event(&ev).await?;
-    }
+    let ev = event(
+        &login,
+        "login.wrong_device",
+        json!({"device_id": s.device.id}),
+        now,
+    );
+    st.store.insert_login_event(&ev).await?;
     Err(ApiError::new(
         Code::Forbidden,
         "this device is not enrolled for the login's username",
@@ -233,49 +277,48 @@ async fn check_owner(st: &AppState, s: &Signed, now: i64) -> Result<(), ApiError
 pub async fn open(st: &AppState, body: &Value) -> Result<Value, ApiError> {
     let s = signed(st, body).await?;
     let now = st.now();
-    check_owner(st, &s, now).await?;
     if !verify_device_signature(&s.key, &open_message(&s.short_token, s.time), &s.signature)
         || (now / 1000).abs_diff(s.time) > DEFAULT_MAX_SKEW.unsigned_abs()
     {
         return Err(login_error(LoginError::BadSignature));
     }
-    let r = request_of(&s.login);
+    let login = owned_login(st, &s, now).await?;
+    let r = request_of(&login);
     let action = LoginAction::Scan {
         device_id: s.device.id.clone(),
     };
     match r.apply(&action, now) {
         Ok(t) if t.event == LoginEvent::Expired => {
-            expire(st, &s.login, &t, now).await;
+            expire(st, &login, &t, now).await;
             return Err(login_error(LoginError::Expired));
         }
         Ok(t) => {
-            let next = applied(&s.login, &t, now);
+            let next = applied(&login, &t, now);
             let ev = event(
-                &s.login,
+                &login,
                 LoginEvent::Scanned.as_str(),
                 json!({"device_id": s.device.id}),
                 now,
             );
             st.store.update_login(&next, &[ev], &[]).await?;
-            publish(st, &s.login.id).await;
+            publish(st, &login.id).await;
         }
         // Re-opening on the same device (a reload) shows the same choices.
-        Err(LoginError::AlreadyScanned) if s.login.device_id.as_deref() == Some(&s.device.id) => {}
+        Err(LoginError::AlreadyScanned) if login.device_id.as_deref() == Some(&s.device.id) => {}
         Err(e) => return Err(login_error(e)),
     }
-    let client = client_by_id(st, &s.login.client_id).await?;
-    let choices: Vec<u8> = s
-        .login
+    let client = client_by_id(st, &login.client_id).await?;
+    let choices: Vec<u8> = login
         .choices
         .split(',')
         .filter_map(|n| n.parse().ok())
         .collect();
     Ok(json!({
         "client_name": client.row.name,
-        "scope": s.login.scope,
+        "scope": login.scope,
         "username": s.device.username,
         "choices": choices,
-        "expires_in": (s.login.expires_at - now).max(0) / 1000,
+        "expires_in": (login.expires_at - now).max(0) / 1000,
         "status": LoginStatus::Scanned.as_str(),
     }))
 }
@@ -301,7 +344,6 @@ pub async fn decide(st: &AppState, body: &Value) -> Result<Value, ApiError> {
             )
         })?;
     let now = st.now();
-    check_owner(st, &s, now).await?;
     let fields = ApprovalFields {
         challenge: chosen,
         decision,
@@ -310,19 +352,20 @@ pub async fn decide(st: &AppState, body: &Value) -> Result<Value, ApiError> {
     };
     verify_approval(&s.key, &fields, &s.signature, now / 1000, DEFAULT_MAX_SKEW)
         .map_err(login_error)?;
+    let login = owned_login(st, &s, now).await?;
     let device_id = s.device.id.clone();
     let action = match decision {
         Decision::Approve => LoginAction::Approve { device_id, chosen },
         Decision::Deny => LoginAction::Deny { device_id },
     };
-    let t = request_of(&s.login)
+    let t = request_of(&login)
         .apply(&action, now)
         .map_err(login_error)?;
     if t.event == LoginEvent::Expired {
-        expire(st, &s.login, &t, now).await;
+        expire(st, &login, &t, now).await;
         return Err(login_error(LoginError::Expired));
     }
-    let mut next = applied(&s.login, &t, now);
+    let mut next = applied(&login, &t, now);
     let mut jobs = Vec::new();
     let detail = json!({"device_id": s.device.id, "deny_reason": next.deny_reason});
     if t.event == LoginEvent::Approved {
@@ -330,9 +373,9 @@ pub async fn decide(st: &AppState, body: &Value) -> Result<Value, ApiError> {
         next.jti = Some(new_jti(&mut OsRng));
         jobs.push(callback_job(st, &next, &s.short_token, now));
     }
-    let ev = event(&s.login, t.event.as_str(), detail, now);
+    let ev = event(&login, t.event.as_str(), detail, now);
     st.store.update_login(&next, &[ev], &jobs).await?;
-    publish(st, &s.login.id).await;
+    publish(st, &login.id).await;
     st.login.wake.notify_one();
     Ok(json!({"status": next.status, "deny_reason": next.deny_reason}))
 }

@@ -1,6 +1,6 @@
 //! `/oauth/start` and `/oauth/notify`: a login request for an authenticated client, and the
-//! push to the person's enrolled devices under the anti push-bombing policy (counts from
-//! storage, each refusal an audit event).
+//! push to the person's enrolled devices under the anti push-bombing policy (counts read in the
+//! transaction that writes the push, serialised per person; each refusal an audit event).
 
 use idgate_core::crypto::hash_secret;
 use idgate_core::login::{
@@ -9,7 +9,7 @@ use idgate_core::login::{
 };
 use idgate_core::session::Strictness;
 use idgate_core::{Code, FieldError};
-use idgate_store::{LoginEventRow, LoginJobRow, LoginRow};
+use idgate_store::{LoginJobRow, LoginRow, PushKey, PushPlan};
 use rand::rngs::OsRng;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -97,34 +97,24 @@ pub async fn start(st: &AppState, body: &Value) -> Result<LoginView, ApiError> {
         updated_at: now,
         version: 0,
     };
-    let mut events = vec![event(
+    let events = vec![event(
         &row,
         "login.created",
         json!({"client_id": c.row.client_id, "scope": row.scope}),
         now,
     )];
-    let mut jobs = Vec::new();
-    let mut pushed = false;
+    st.store.insert_login(&row, &events, &[]).await?;
+    let mut notified = false;
     if let (Some(u), true) = (&req.username, c.can_notify()) {
         // A refused push does not fail the start: the QR code still works.
-        pushed = plan_push(
-            st,
-            &c,
-            &mut row,
-            u.as_str(),
-            &short,
-            now,
-            &mut events,
-            &mut jobs,
-        )
-        .await?
-        .is_none();
+        if let Ok((pushed, jobs)) =
+            guarded_push(st, &c, row.clone(), u.as_str(), &short, now).await?
+        {
+            row = pushed;
+            announce(st, &row, &short).await;
+            notified = deliver_now(st, &jobs).await;
+        }
     }
-    st.store.insert_login(&row, &events, &jobs).await?;
-    if pushed {
-        announce(st, &row, &short).await;
-    }
-    let notified = deliver_now(st, &jobs).await;
     Ok(view(st, &c, &row, &short, notified))
 }
 
@@ -181,60 +171,67 @@ pub async fn notify(st: &AppState, body: &Value) -> Result<LoginView, ApiError> 
         return Err(e);
     }
     row.username = Some(username.to_owned());
-    let (mut events, mut jobs) = (Vec::new(), Vec::new());
-    let refused = plan_push(
-        st,
-        &c,
-        &mut row,
-        username,
-        &n.short_token,
-        now,
-        &mut events,
-        &mut jobs,
-    )
-    .await?;
-    if let Some(err) = refused {
-        for e in &events {
-            st.store.insert_login_event(e).await?;
-        }
-        return Err(err);
-    }
-    row.updated_at = now;
-    row.version += 1;
-    st.store.update_login(&row, &events, &jobs).await?;
-    announce(st, &row, &n.short_token).await;
+    let short = n.short_token.as_str();
+    let (row, jobs) = guarded_push(st, &c, row, username, short, now).await??;
+    announce(st, &row, short).await;
     let notified = deliver_now(st, &jobs).await;
-    let mut v = view(st, &c, &row, &n.short_token, notified);
+    let mut v = view(st, &c, &row, short, notified);
     v.callback_url = Some(row.callback_url.clone());
     Ok(v)
 }
 
-/// Applies the push policy; when allowed, marks the login pushed and queues one push job per
-/// enrolled device with a subscription. Returns the refusal (429) when the policy says no.
-#[allow(clippy::too_many_arguments)]
-async fn plan_push(
+/// The push of `row` to `username`'s devices, decided under the anti push-bombing policy in
+/// one transaction with its counts (see [`plan_push`]). The outer error is a storage failure;
+/// the inner one the policy's refusal (429), already recorded as an event.
+async fn guarded_push(
     st: &AppState,
     c: &Client,
-    row: &mut LoginRow,
+    row: LoginRow,
     username: &str,
     short: &str,
     now: i64,
-    events: &mut Vec<LoginEventRow>,
-    jobs: &mut Vec<LoginJobRow>,
-) -> Result<Option<ApiError>, ApiError> {
+) -> Result<Result<(LoginRow, Vec<LoginJobRow>), ApiError>, ApiError> {
+    let devices = st.store.push_devices(&row.tenant_id, username).await?;
     let policy = st.cfg.login.push_policy();
     let now_s = now / 1000;
-    let n = st
+    let (tenant_id, client_id) = (row.tenant_id.clone(), c.row.client_id.clone());
+    let key = PushKey {
+        tenant_id: &tenant_id,
+        client_id: &client_id,
+        username,
+        now,
+        rate_since: policy.rate_window_start(now_s).saturating_mul(1000),
+        denial_since: policy.denial_window_start(now_s).saturating_mul(1000),
+    };
+    let mut refusal = None;
+    let plan = st
         .store
-        .push_counts(
-            &row.tenant_id,
-            &c.row.client_id,
-            username,
-            now,
-            policy.rate_window_start(now_s).saturating_mul(1000),
-            policy.denial_window_start(now_s).saturating_mul(1000),
-        )
+        .push_guarded(key, |counts| {
+            plan_push(st, &policy, row, &devices, short, counts, now, &mut refusal)
+        })
         .await?;
+    Ok(match plan {
+        PushPlan::Apply(row, _, jobs) => Ok((*row, jobs)),
+        PushPlan::Refuse(_) => Err(refusal.unwrap_or_else(ApiError::internal)),
+    })
+}
+
+/// Applies the push policy to the counts (read in the same transaction as the write, see
+/// [`idgate_store::Store::push_guarded`]): a refusal (429, kept in `refusal`) records only
+/// its event; otherwise the login is marked pushed, with one push job per enrolled device that
+/// has a subscription.
+#[allow(clippy::too_many_arguments)]
+fn plan_push(
+    st: &AppState,
+    policy: &idgate_core::login::PushPolicy,
+    mut row: LoginRow,
+    devices: &[idgate_store::DeviceRow],
+    short: &str,
+    n: idgate_store::PushCountRow,
+    now: i64,
+    refusal: &mut Option<ApiError>,
+) -> PushPlan {
+    let now_s = now / 1000;
     let counts = PushCounts {
         pending_for_user: u32::try_from(n.pending_for_user).unwrap_or(u32::MAX),
         sent_in_window: u32::try_from(n.sent_in_window).unwrap_or(u32::MAX),
@@ -245,14 +242,14 @@ async fn plan_push(
     if let PushDecision::Refuse {
         reason,
         retry_after,
-    } = check_push(&policy, &counts, now_s)
+    } = check_push(policy, &counts, now_s)
     {
-        events.push(event(
-            row,
+        let ev = event(
+            &row,
             "login.push_refused",
             json!({"reason": reason.as_str()}),
             now,
-        ));
+        );
         tracing::info!(login = %row.id, reason = reason.as_str(), "push refused");
         let mut e = ApiError::new(reason.code(), format!("push refused: {}", reason.as_str()));
         e.details.push(FieldError::new(
@@ -261,27 +258,30 @@ async fn plan_push(
             "anti push-bombing limit reached",
         ));
         e.retry_after = retry_after.map(|s| s.max(1) as u64);
-        return Ok(Some(e));
+        *refusal = Some(e);
+        return PushPlan::Refuse(vec![ev]);
     }
-    let devices = st.store.push_devices(&row.tenant_id, username).await?;
+    let (mut events, mut jobs) = (Vec::new(), Vec::new());
+    row.updated_at = now;
+    row.version += 1;
     if devices.is_empty() {
         events.push(event(
-            row,
+            &row,
             "login.push_skipped",
             json!({"reason": "no_enrolled_device"}),
             now,
         ));
-        return Ok(None);
+        return PushPlan::Apply(Box::new(row), events, jobs);
     }
     row.pushed_at = Some(now);
-    for d in &devices {
-        jobs.push(push_job(st, row, &d.id, short, now));
+    for d in devices {
+        jobs.push(push_job(st, &row, &d.id, short, now));
     }
     events.push(event(
-        row,
+        &row,
         "login.push_sent",
         json!({"devices": devices.len()}),
         now,
     ));
-    Ok(None)
+    PushPlan::Apply(Box::new(row), events, jobs)
 }

@@ -4,7 +4,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use idgate_core::jose::{JoseError, Jwks};
-use idgate_core::login::{new_jti, AccessTokenClaims, CallbackClaims, TokenResponse};
+use idgate_core::login::{hash_token, new_jti, AccessTokenClaims, CallbackClaims, TokenResponse};
 use idgate_core::Code;
 use idgate_store::{AccessTokenRow, StoreError};
 use rand::rngs::OsRng;
@@ -46,7 +46,8 @@ fn grant_error(e: &JoseError) -> ApiError {
     }
 }
 
-/// `GET /oauth/token` with `Authorization: Bearer <callback JWT>`. Works once per login.
+/// `GET /oauth/token` with `Authorization: Bearer <callback JWT>`. Works once per login, within
+/// the JWT's 120 s, and only while its client is not revoked.
 pub async fn exchange(st: &AppState, bearer: &str) -> Result<TokenResponse, ApiError> {
     if bearer.is_empty() {
         return Err(ApiError::new(
@@ -62,13 +63,32 @@ pub async fn exchange(st: &AppState, bearer: &str) -> Result<TokenResponse, ApiE
             tracing::info!(error = %e, "callback JWT refused");
             grant_error(&e)
         })?;
+    // The JWT is the only credential the vendor's wire format sends (no client
+    // authentication), so it is bound to everything it was issued for: the login (jti), its
+    // client (aud, still not revoked), its person (sub) and its short_token.
     let login = match st.store.login_by_jti(&claims.jti).await {
-        Ok(l) if l.client_id == claims.aud => l,
+        Ok(l)
+            if l.client_id == claims.aud
+                && l.subject.as_deref() == Some(claims.sub.as_str())
+                && l.short_token_hash == hash_token(&claims.short_token) =>
+        {
+            l
+        }
         Ok(_) | Err(StoreError::NotFound) => {
             return Err(ApiError::new(Code::InvalidGrant, "unknown grant"))
         }
         Err(e) => return Err(e.into()),
     };
+    match st.store.client_by_client_id(&login.client_id).await {
+        Ok(c) if c.tenant_id == login.tenant_id => {}
+        Ok(_) | Err(StoreError::NotFound) => {
+            return Err(ApiError::new(
+                Code::InvalidGrant,
+                "the client of this grant was revoked",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
     let lifetime = u32::try_from(login.lifetime).unwrap_or(u32::MAX);
     let jti = new_jti(&mut OsRng);
     let iat = now / 1000;
@@ -101,7 +121,7 @@ pub async fn exchange(st: &AppState, bearer: &str) -> Result<TokenResponse, ApiE
     }
     let ev = event(&login, "login.token_issued", json!({"jti": jti}), now);
     st.store.insert_login_event(&ev).await?;
-    Ok(at.response(at.sign(st.login.active())))
+    Ok(at.response(at.sign(&st.login.active())))
 }
 
 /// RFC 7662: `{active: false}` for anything not a live access token issued to `client`.

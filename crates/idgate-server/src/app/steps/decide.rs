@@ -39,7 +39,7 @@ pub(super) async fn finish(
         );
     }
     let face = match data["face_recognition"]["image_key"].as_str() {
-        Some(image_key) if !ocr_keys.is_empty() => Some(face(st, t, &ocr_keys, image_key).await),
+        Some(image_key) if !ocr_keys.is_empty() => Some(face(st, t, &ocr_keys, image_key).await?),
         _ => None,
     };
     let evidence = Evidence {
@@ -84,14 +84,21 @@ fn unread(key: &str, template: &str) -> DocumentEvidence {
     }
 }
 
-/// The document portrait against the selfie: the first side with a face decides.
-async fn face(st: &AppState, t: &Tenant, ocr_keys: &[String], image_key: &str) -> FaceEvidence {
+/// The document portrait against the selfie: the first side with a face decides. A busy pool
+/// is no evidence: it is returned as an error, so the session stays `processing` and is decided
+/// later (by the sweeper), never `face_match_failed` for a moment's load.
+async fn face(
+    st: &AppState,
+    t: &Tenant,
+    ocr_keys: &[String],
+    image_key: &str,
+) -> Result<FaceEvidence, ApiError> {
     for key in ocr_keys {
         match face_match::face_match(st, t, key, image_key).await {
             Ok(m) => {
                 let (face_match_key, similarity_ratio) =
                     (m.row.face_match_key.clone(), m.row.similarity);
-                return if m.matched {
+                return Ok(if m.matched {
                     FaceEvidence::Match {
                         face_match_key,
                         similarity_ratio,
@@ -101,16 +108,17 @@ async fn face(st: &AppState, t: &Tenant, ocr_keys: &[String], image_key: &str) -
                         face_match_key,
                         similarity_ratio,
                     }
-                };
+                });
             }
             Err(e) if e.code == Code::NoFace => continue,
+            Err(e) if e.code == Code::Busy => return Err(e),
             Err(e) => {
                 tracing::warn!(code = e.code.as_str(), "session face match failed");
-                return FaceEvidence::Failed {
+                return Ok(FaceEvidence::Failed {
                     code: e.code.as_str().to_owned(),
-                };
+                });
             }
         }
     }
-    FaceEvidence::NoFaceOnDocument
+    Ok(FaceEvidence::NoFaceOnDocument)
 }

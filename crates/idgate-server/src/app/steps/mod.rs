@@ -144,7 +144,15 @@ pub async fn submit(
     row.status = Status::Processing.as_str().into();
     let processing = (EventType::Processing, Some(v.status), None);
     let v = save(st, &t, &v, row, &[done, processing]).await?;
-    decide::finish(st, &t, v).await
+    match decide::finish(st, &t, v.clone()).await {
+        // the inference pool is full for now: the session stays `processing` and the sweeper
+        // decides it (see `decide_stalled`); the person's step is done either way
+        Err(e) if e.code == Code::Busy => {
+            tracing::warn!(session = %v.row.id, "decision postponed: inference busy");
+            Ok(v)
+        }
+        r => r,
+    }
 }
 
 /// The session behind `hash`/`token` as its page may see it: any status (the page polls a

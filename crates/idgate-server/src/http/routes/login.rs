@@ -122,6 +122,9 @@ pub fn routes() -> Vec<Route> {
         "forbidden (wrong device) or login_denied (already denied: final)",
     )]);
     decide.insert("200".into(), ok("the outcome", "LoginDecided"));
+    let mut device_revoke = device_errs(&[]);
+    device_revoke.retain(|k, _| ["400", "401", "422"].contains(&k.as_str()));
+    device_revoke.insert("200".into(), ok("the device is revoked", "DeviceRevoked"));
     let mut enroll = device_errs(&[]);
     enroll.retain(|k, _| k == "400" || k == "422");
     enroll.insert("201".into(), ok("the one-time link", "Enrollment"));
@@ -220,6 +223,11 @@ pub fn routes() -> Vec<Route> {
     routes.push(Route::new(Method::POST, "/authenticator/api/devices", Token, authenticator::register_device, json!({"summary": "Register an authenticator device",
         "description": "Consumes the one-time `enrollment_token` (from the enrolment URL's `#e=` fragment).",
         "requestBody": body("DeviceRegister"), "responses": device})));
+    routes.push(Route::new(Method::POST, "/authenticator/api/devices/revoke", Token, authenticator::revoke_device, json!({"summary": "Remove this device (by the person, from the app)",
+        "description": format!("Signed message: `{{\"action\":\"revoke\",\"device_id\":\"<id>\",\"time\":<unix>}}` (keys in this order, no spaces). \
+          The signature is verified before anything else. The device then gets no pushes, can open or approve no login, and its open \
+          `/authenticator/ws` sockets close with 4401. {SIGNED}"),
+        "requestBody": body("DeviceRevoke"), "responses": device_revoke})));
     routes.push(Route::new(Method::POST, "/authenticator/api/logins/open", Token, authenticator::open_login, json!({"summary": "Open a login on the device (scan or push tap)",
         "description": format!("Signed message: `{{\"action\":\"open\",\"short_token\":\"<t>\",\"time\":<unix>}}` (keys in this order, no spaces). \
           Moves the login to scanned (the integrator's socket gets `scanned`) and binds it to this device. {SIGNED}"),
@@ -310,6 +318,16 @@ pub fn schemas() -> Map<String, Value> {
             "device_id": s("string"), "username": s("string"), "push": s("boolean")}}),
         ),
         ("LoginOpen", signed(json!({}))),
+        (
+            "DeviceRevoke",
+            json!({"type": "object", "required": ["device_id", "time", "signature"], "properties": {
+            "device_id": s("string"), "time": s("integer"), "signature": s("string")}}),
+        ),
+        (
+            "DeviceRevoked",
+            json!({"type": "object", "required": ["device_id", "revoked"], "properties": {
+            "device_id": s("string"), "revoked": {"const": true}}}),
+        ),
         (
             "LoginDecide",
             signed(
