@@ -70,9 +70,9 @@ pub async fn session_face_hint(
     Path((hash, token)): Path<(String, String)>,
     req: Request,
 ) -> Result<Response, Fail<V1>> {
-    open_session(&st, &hash, &token).await?;
+    let (t, _) = open_session(&st, &hash, &token).await?;
     let body = read_json::<V1>(req, st.cfg.limits.small_body_bytes).await?;
-    let answer = crate::app::faces::hint::hint(&st, &body).await?;
+    let answer = crate::app::faces::hint::hint(&st, &t, &body).await?;
     Ok(Json(answer).into_response())
 }
 

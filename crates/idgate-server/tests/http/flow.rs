@@ -416,7 +416,7 @@ async fn a_processing_session_is_decided_not_expired() {
         let read = v1(&s, "late").await;
         assert_ne!(read["status"], "expired", "{read}");
         assert!(decide_stalled(st, 10).await.unwrap() <= 1);
-        assert_eq!(v1(&s, "late").await["status"], "approved");
+        assert_eq!(v1(&s, "late").await["status"], "in_manual_analysis");
         let kinds = s.event_kinds("late").await;
         assert!(!kinds.iter().any(|k| k == "session.expired"), "{kinds:?}");
         s.stop().await;

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::input::Fields;
+use crate::app::tenant::Tenant;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -72,7 +73,7 @@ fn centre_luma(img: &image::RgbImage) -> f32 {
 
 /// Reads `{image}` (base64 JPEG/PNG/WebP, at most [`MAX_SIDE`] px on its long side) and answers
 /// its hint. Bad input is a 400 naming `image`; nothing is stored.
-pub async fn hint(st: &AppState, body: &Value) -> Result<HintAnswer, ApiError> {
+pub async fn hint(st: &AppState, t: &Tenant, body: &Value) -> Result<HintAnswer, ApiError> {
     let mut f = Fields::new(body, &["image"], true)?;
     let b64 = f.opt_str("image");
     if b64.is_none() && body.get("image").is_none_or(Value::is_null) {
@@ -90,7 +91,7 @@ pub async fn hint(st: &AppState, body: &Value) -> Result<HintAnswer, ApiError> {
     };
     let budget = st.faces.decode_budget();
     st.faces
-        .run("image", move |models| {
+        .run(&t.id, "image", move |models| {
             let bytes = intake::decode_base64(&b64, limits.max_bytes)?;
             let (img, _permit) = intake::load_within(&bytes, limits, &budget)?;
             let faces = models.detect(&img.image, AnalysisMode::Selfie);
