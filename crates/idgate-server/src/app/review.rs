@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::faces::input::Fields;
 use super::render::{fmt_time, SessionView};
-use super::sessions::{self, changed_meanwhile, new_event, view, Change};
+use super::sessions::{self, Change};
 use super::tenant::Tenant;
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -113,7 +113,7 @@ pub async fn review(
         (EventType::Completed, from, None),
     ];
     let audit = audit_row(t, id, EventType::Reviewed, &review, now);
-    save_audited(st, t, &v, row, &changes, &audit).await
+    sessions::save_audited(st, t, &v, row, &changes, Some(&audit)).await
 }
 
 /// `{outcome, reasons?}` on a **sandbox** session still `pending` or `in_progress`: completes it
@@ -175,7 +175,7 @@ pub async fn simulate(
     row.decision = Some(decision.to_string());
     let detail = json!({"outcome": outcome.as_str(), "reasons": decision["reasons"], "by": caller});
     let audit = audit_row(t, id, EventType::Completed, &detail, now);
-    save_audited(st, t, &v, row, &path, &audit).await
+    sessions::save_audited(st, t, &v, row, &path, Some(&audit)).await
 }
 
 /// The reason codes of a simulation: known codes only, none for `approved`.
@@ -213,33 +213,6 @@ fn audit_row(t: &Tenant, id: &str, kind: EventType, detail: &Value, now: i64) ->
         detail: detail.to_string(),
         created_at: now,
     }
-}
-
-/// Stores `row` with its events and `audit`, if the session is still what `old` read.
-async fn save_audited(
-    st: &AppState,
-    t: &Tenant,
-    old: &SessionView,
-    mut row: idgate_store::SessionRow,
-    changes: &[Change<'_>],
-    audit: &AuditEventRow,
-) -> Result<SessionView, ApiError> {
-    row.updated_at = st.now();
-    let nv = view(st, t, row)?;
-    let events: Vec<_> = changes
-        .iter()
-        .map(|(kind, from, step)| new_event(st, &nv, *kind, *from, *step))
-        .collect();
-    st.store
-        .update_session_audited(
-            &nv.row,
-            idgate_store::Expected::of(&old.row),
-            &events,
-            Some(audit),
-        )
-        .await
-        .map_err(changed_meanwhile)?;
-    Ok(nv)
 }
 
 #[cfg(test)]

@@ -300,8 +300,20 @@ pub(crate) async fn save(
     st: &AppState,
     t: &Tenant,
     old: &SessionView,
+    row: SessionRow,
+    changes: &[Change<'_>],
+) -> Result<SessionView, ApiError> {
+    save_audited(st, t, old, row, changes, None).await
+}
+
+/// [`save`], with an `audit` row written in the same transaction.
+pub(crate) async fn save_audited(
+    st: &AppState,
+    t: &Tenant,
+    old: &SessionView,
     mut row: SessionRow,
     changes: &[Change<'_>],
+    audit: Option<&idgate_store::AuditEventRow>,
 ) -> Result<SessionView, ApiError> {
     row.updated_at = st.now();
     let nv = view(st, t, row)?;
@@ -310,7 +322,7 @@ pub(crate) async fn save(
         .map(|(kind, from, step)| new_event(st, &nv, *kind, *from, *step))
         .collect();
     st.store
-        .update_session(&nv.row, Expected::of(&old.row), &events)
+        .update_session_audited(&nv.row, Expected::of(&old.row), &events, audit)
         .await
         .map_err(changed_meanwhile)?;
     crate::app::uqudo::hub::changed(st, &nv.row.id).await;
