@@ -113,6 +113,18 @@ def device(username):
     return d["device_id"], key
 
 
+def pem(key):
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def uq_result(uq_token, uq_data):
+    """A uqudo QR session decided through the sandbox's /simulate: its signed result exists."""
+    sid = call("POST", "/api/v1/session", {"data": uq_data}, auth=f"Bearer {uq_token}")["sessionId"]
+    call("POST", f"/v1/verification-sessions/{sid}/simulate", {"outcome": "approved"})
+    return sid
+
+
 def approved_login(client, dev, key, got):
     """Starts a login, opens and approves it on the device; answers the callback JWT."""
     start = call("POST", "/oauth/start", {"client_id": client["client_id"], "client_secret": client["client_secret"],
@@ -205,8 +217,11 @@ def main():
         "cpf": CPF, "face": face, "other": other, "hint": hint, "passport": passport, "image_key": image,
         "registration_key": reg["registration_key"], "ocr_key": doc["ocr_key"],
         "client_id": client["client_id"], "client_secret": client["client_secret"],
-        "device_id": dev, "device_key": key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(),
+        "uq_result": uq_result(uq_token, uq_data),
+        "uq_deletable": [uq_result(uq_token, uq_data) for _ in range(n)],
+        "device_id": dev, "device_key": pem(key),
+        # devices the person removes from the app (one per positive case of the revoke route)
+        "revocable": [{"device_id": d, "key": pem(k)} for d, k in (device(CPF) for _ in range(n))],
         "jwts": [approved_login(client, dev, key, got) for _ in range(n)],
         "enrollments": [call("POST", "/v1/authenticator/enrollments", {"username": CPF})["enrollment_url"]
                         .split("#e=", 1)[1] for _ in range(n)],

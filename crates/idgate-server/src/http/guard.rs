@@ -1,6 +1,7 @@
 //! Admission at the edge: the cap on requests in flight (`503 busy` + `Retry-After`), rate
-//! limits per client address on the public routes and per tenant (API keys) or OAuth client
-//! (`429 rate_limited` + `Retry-After`), and the web-socket caps per address and per tenant.
+//! limits per client address on the routes anyone can call and per tenant (API keys) or OAuth
+//! client (`429 rate_limited` + `Retry-After`), and the web-socket caps per address and per
+//! tenant. Which of them a route gets follows its `Access` in the route table (no path list).
 //! Limiters run on the injected [`Clock`], so tests move time instead of sleeping. Errors are
 //! rendered in the error format of the route's family.
 
@@ -21,6 +22,7 @@ use tokio::sync::Semaphore;
 use super::clients::{client_ip, Counter};
 use super::error::{ApiError, Fail, Qi, V1};
 use super::oauth::OAuth;
+use super::routes::Access;
 use crate::clock::Clock;
 use crate::limits_config::LimitsConfig;
 use crate::state::AppState;
@@ -135,24 +137,6 @@ fn limited(n: &governor::NotUntil<Duration>, clock: &LimiterClock) -> ApiError {
     }
 }
 
-/// Routes anyone can reach (hosted pages and steps, the authenticator, login): limited per
-/// client address.
-pub fn is_public(path: &str) -> bool {
-    [
-        "/s/",
-        "/flow/",
-        "/authenticator",
-        "/oauth/",
-        "/.well-known/",
-        "/api/",
-        "/ws/",
-        "/sdk/",
-        "/q/",
-    ]
-    .iter()
-    .any(|p| path.starts_with(p))
-}
-
 /// Renders `e` in the error format of the family `path` belongs to.
 pub fn fail_for(path: &str, e: ApiError) -> Response {
     if path.starts_with("/oauth/") || path.starts_with("/api/oauth/") {
@@ -167,15 +151,20 @@ pub fn fail_for(path: &str, e: ApiError) -> Response {
     }
 }
 
-/// Middleware: health checks pass; public routes count against the client address's rate;
-/// every other request needs a slot among `limits.max_in_flight`.
-pub async fn admit(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_owned();
-    if matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics") {
+/// Middleware on each route of the table, with the route's [`Access`]: probes pass; routes
+/// anyone can call count against the client address's rate; every other request needs a slot
+/// among `limits.max_in_flight`.
+pub async fn admit(
+    State((st, access)): State<(AppState, Access)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if access == Access::Probe {
         return next.run(req).await;
     }
+    let path = req.uri().path().to_owned();
     let (parts, body) = req.into_parts();
-    if is_public(&path) {
+    if access.is_public() {
         if let Err(e) = st.edge.check_ip(client_ip(&st, &parts)) {
             return fail_for(&path, e);
         }

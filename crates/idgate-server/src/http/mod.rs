@@ -44,7 +44,7 @@ use crate::state::{AppState, Metrics};
 pub fn app(state: AppState) -> Router {
     let rid = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_millis(state.cfg.limits.request_timeout_ms.max(1));
-    routes::router()
+    routes::router(&state)
         .fallback(|| async { Fail::<V1>::new(ApiError::new(Code::NotFound, "no such route")) })
         .method_not_allowed_fallback(|| async {
             Fail::<V1>::new(ApiError::new(
@@ -52,7 +52,6 @@ pub fn app(state: AppState) -> Router {
                 "method not allowed on this route",
             ))
         })
-        .layer(middleware::from_fn_with_state(state.clone(), guard::admit))
         .layer(middleware::from_fn_with_state(state.clone(), count))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("handler panicked");

@@ -342,6 +342,23 @@ async fn hosted_flow_steps_and_decisions() {
     }
 }
 
+/// A device-scan session left `processing` with its step done, as a node that stopped between
+/// a session's last step and its decision leaves it.
+async fn processing_session(s: &TestServer, id: &str) {
+    let st = &s.running.state;
+    session(s, id, "529.982.247-25", json!([{"step": "device_scan"}])).await;
+    let row = st.store.session(&s.a.id, id).await.unwrap();
+    let mut half = row.clone();
+    half.status = "processing".into();
+    half.step = None;
+    half.step_data =
+        json!({"device_scan": {"session_id": "0b8f1c1e-0000-4000-8000-000000000000"}}).to_string();
+    st.store
+        .update_session(&half, Expected::of(&row), &[])
+        .await
+        .unwrap();
+}
+
 /// A node that stopped between a session's last step and its decision leaves it `processing`;
 /// the sweeper decides it once it has been so for `STALLED_MS`, and leaves younger ones alone.
 #[tokio::test]
@@ -349,24 +366,7 @@ async fn stalled_processing_sessions_are_decided_by_the_sweeper() {
     for backend in BACKENDS {
         let s = start(backend).await;
         let st = &s.running.state;
-        session(
-            &s,
-            "stalled",
-            "529.982.247-25",
-            json!([{"step": "device_scan"}]),
-        )
-        .await;
-        let row = st.store.session(&s.a.id, "stalled").await.unwrap();
-        let mut half = row.clone();
-        half.status = "processing".into();
-        half.step = None;
-        half.step_data =
-            json!({"device_scan": {"session_id": "0b8f1c1e-0000-4000-8000-000000000000"}})
-                .to_string();
-        st.store
-            .update_session(&half, Expected::of(&row), &[])
-            .await
-            .unwrap();
+        processing_session(&s, "stalled").await;
         assert_eq!(decide_stalled(st, 10).await.unwrap(), 0, "too young");
         s.clock.advance_ms(STALLED_MS + 1);
         // (the server's own sweeper may get there first: either way it is decided once)
@@ -393,24 +393,7 @@ async fn a_processing_session_is_decided_not_expired() {
     for backend in BACKENDS {
         let s = start(backend).await;
         let st = &s.running.state;
-        session(
-            &s,
-            "late",
-            "529.982.247-25",
-            json!([{"step": "device_scan"}]),
-        )
-        .await;
-        let row = st.store.session(&s.a.id, "late").await.unwrap();
-        let mut half = row.clone();
-        half.status = "processing".into();
-        half.step = None;
-        half.step_data =
-            json!({"device_scan": {"session_id": "0b8f1c1e-0000-4000-8000-000000000000"}})
-                .to_string();
-        st.store
-            .update_session(&half, Expected::of(&row), &[])
-            .await
-            .unwrap();
+        processing_session(&s, "late").await;
         s.clock.advance_ms(40 * 24 * 3600 * 1000);
         assert_eq!(expire_due(st, 10).await.unwrap(), 0);
         let read = v1(&s, "late").await;

@@ -171,22 +171,7 @@ pub fn revoke_message(device_id: &str, time: i64) -> Vec<u8> {
 /// this device from the app. The signature is verified before anything else; the device then
 /// gets no pushes, can open or approve nothing, and its open sockets (on any node) close.
 pub async fn revoke_own(st: &AppState, body: &Value) -> Result<Value, ApiError> {
-    let device_id = str_field(body, "device_id")?;
-    let time = body
-        .get("time")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| invalid("time", "required", "is required (unix seconds)"))?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(str_field(body, "signature")?.trim_end_matches('='))
-        .map_err(|_| invalid("signature", "invalid_format", "must be base64url"))?;
-    let device = match st.store.device(device_id).await {
-        Ok(d) => d,
-        Err(StoreError::NotFound) => {
-            return Err(ApiError::new(Code::InvalidSignature, "unknown device"))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let key = DeviceKey::parse(&device.public_key).map_err(|_| ApiError::internal())?;
+    let (device, key, time, signature) = signer(st, body).await?;
     let now = st.now();
     if !verify_device_signature(&key, &revoke_message(&device.id, time), &signature)
         || (now / 1000).abs_diff(time) > DEFAULT_MAX_SKEW.unsigned_abs()
@@ -212,8 +197,25 @@ struct Signed {
 }
 
 async fn signed(st: &AppState, body: &Value) -> Result<Signed, ApiError> {
-    let device_id = str_field(body, "device_id")?;
     let short_token = str_field(body, "short_token")?.to_owned();
+    let (device, key, time, signature) = signer(st, body).await?;
+    Ok(Signed {
+        device,
+        key,
+        short_token,
+        time,
+        signature,
+    })
+}
+
+/// The signing device of a device request (`device_id`, `time`, `signature`): the device as
+/// stored, its key, the signed time and the signature bytes. An unknown device is a bad
+/// signature, not a 404 (nothing tells which ids exist).
+async fn signer(
+    st: &AppState,
+    body: &Value,
+) -> Result<(DeviceRow, DeviceKey, i64, Vec<u8>), ApiError> {
+    let device_id = str_field(body, "device_id")?;
     let time = body
         .get("time")
         .and_then(Value::as_i64)
@@ -229,13 +231,7 @@ async fn signed(st: &AppState, body: &Value) -> Result<Signed, ApiError> {
         Err(e) => return Err(e.into()),
     };
     let key = DeviceKey::parse(&device.public_key).map_err(|_| ApiError::internal())?;
-    Ok(Signed {
-        device,
-        key,
-        short_token,
-        time,
-        signature,
-    })
+    Ok((device, key, time, signature))
 }
 
 /// The login a verified device request names; then refuses a device of another tenant (as if

@@ -109,7 +109,7 @@ fn apply_access(op: &mut Value, access: Access) {
             }
             return;
         }
-        Access::Public | Access::Token => return,
+        Access::Probe | Access::Public | Access::Token => return,
     };
     let Some(p) = access.permission() else {
         return;

@@ -40,17 +40,25 @@ mod uqudo;
 
 use axum::handler::Handler;
 use axum::http::Method;
+use axum::middleware::from_fn_with_state;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::{Extension, Router};
 use serde_json::Value;
 
 pub use self::doc::document;
 pub use super::extract::perm;
+use crate::http::guard;
 use crate::state::AppState;
 
-/// Who may call a route.
+/// Who may call a route. It also decides the route's admission at the edge
+/// ([`guard::admit`](crate::http::guard::admit)): probes pass untouched; every other route needs
+/// a slot among `limits.max_in_flight`; the routes anyone can call (`Public`, `Token`, `Client`)
+/// also count against the client address's rate (API-key routes count per tenant instead, in
+/// the extractor).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
+    /// Health checks and metrics: never limited, never refused for being busy.
+    Probe,
     Public,
     /// An API key of the tenant with this permission, as `Authorization: Bearer <key>` (`/v1`).
     ApiKey(u32),
@@ -69,6 +77,11 @@ impl Access {
             Access::ApiKey(p) | Access::VendorKey(p) => Some(p),
             _ => None,
         }
+    }
+
+    /// Whether anyone can call the route, so its rate is counted per client address.
+    pub fn is_public(self) -> bool {
+        matches!(self, Access::Public | Access::Token | Access::Client)
     }
 }
 
@@ -127,9 +140,11 @@ pub fn table() -> Vec<Route> {
     .collect()
 }
 
-/// The router of [`table`] (the only routes the server has besides the fallbacks).
-pub fn router() -> Router<AppState> {
-    table()
-        .into_iter()
-        .fold(Router::new(), |r, e| r.route(e.path, e.handler))
+/// The router of [`table`] (the only routes the server has besides the fallbacks), each route
+/// behind the edge admission its [`Access`] calls for.
+pub fn router(st: &AppState) -> Router<AppState> {
+    table().into_iter().fold(Router::new(), |r, e| {
+        let admit = from_fn_with_state((st.clone(), e.access), guard::admit);
+        r.route(e.path, e.handler.layer(admit))
+    })
 }

@@ -4,7 +4,7 @@ use axum::http::Method;
 use serde_json::json;
 
 use super::doc::{err, path_param, text};
-use super::Access::Public;
+use super::Access::{Probe, Public};
 use super::Route;
 use crate::http::ops;
 
@@ -15,7 +15,7 @@ pub fn routes() -> Vec<Route> {
         Route::new(
             get.clone(),
             "/healthz",
-            Public,
+            Probe,
             ops::healthz,
             json!({
             "summary": "Liveness", "description": "The process answers.",
@@ -24,7 +24,7 @@ pub fn routes() -> Vec<Route> {
         Route::new(
             get.clone(),
             "/readyz",
-            Public,
+            Probe,
             ops::readyz,
             json!({
             "summary": "Readiness",
@@ -36,7 +36,7 @@ pub fn routes() -> Vec<Route> {
         Route::new(
             get.clone(),
             "/metrics",
-            Public,
+            Probe,
             ops::metrics,
             json!({
             "summary": "Prometheus metrics", "description": "Request and response counters, pools, jobs.",
