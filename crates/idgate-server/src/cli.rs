@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `tenant create|policy|frame-origins|limits|redirect-url|allow-http`, `api-key
+//! The command line: `serve`, `migrate`, `tenant create|policy|frame-origins|limits|retention|redirect-url|allow-http`, `api-key
 //! create|list|revoke`, `client create|list|revoke|rotate-secret`, `webhook add|replay|list|remove|
 //! rotate-secret`, `config check` (the credential commands in [`crate::cli_credentials`]). Commands that create things print one JSON object on
 //! stdout and nothing else; diagnostics go to stderr.
@@ -157,6 +157,15 @@ enum TenantCmd {
         requests_per_second: u32,
         #[arg(long)]
         burst: u32,
+    },
+    /// Set how many days after a session became final its biometrics (selfie, liveness, face
+    /// validations) and its document reads are deleted (defaults: `[retention]`, 90 and 180).
+    Retention {
+        name: String,
+        #[arg(long)]
+        biometrics_days: i64,
+        #[arg(long)]
+        documents_days: i64,
     },
     /// Set where the page of a finished `open_mode: link` session sends the person (with
     /// `session_id` and `status` added to the query); none given: it stays on its last screen.
@@ -380,6 +389,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                     burst,
                 },
         } => crate::cli_credentials::limits(&cfg, &name, requests_per_second, burst).await,
+        Cmd::Tenant {
+            cmd: TenantCmd::Retention { name, biometrics_days, documents_days },
+        } => crate::cli_credentials::retention(&cfg, &name, biometrics_days, documents_days).await,
         Cmd::Client {
             cmd: ClientCmd::Create(a),
         } => {

@@ -1,5 +1,5 @@
 //! The credential-lifecycle commands: `api-key create|list|revoke`, `client list|revoke|
-//! rotate-secret`, `webhook list|remove|rotate-secret`, `tenant limits`. Each prints one JSON
+//! rotate-secret`, `webhook list|remove|rotate-secret`, `tenant limits|retention`. Each prints one JSON
 //! value on stdout (a new secret shown once).
 
 use clap::Subcommand;
@@ -220,6 +220,20 @@ pub async fn limits(cfg: &Config, name: &str, rps: u32, burst: u32) -> Result<()
     let store = crate::server::open_store(cfg).await?;
     print(
         &credentials::set_rate_limit(&store, name, rps, burst)
+            .await
+            .map_err(|e| e.message)?,
+    )
+}
+
+/// `idgate tenant retention NAME --biometrics-days N --documents-days N`.
+pub async fn retention(cfg: &Config, name: &str, biometrics: i64, documents: i64) -> Result<(), String> {
+    let store = crate::server::open_store(cfg).await?;
+    let r = crate::app::retention::TenantRetention {
+        biometrics_days: biometrics,
+        documents_days: documents,
+    };
+    print(
+        &crate::app::retention::set_retention(&store, name, r)
             .await
             .map_err(|e| e.message)?,
     )

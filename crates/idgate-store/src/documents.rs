@@ -22,6 +22,10 @@ pub struct DocumentRow {
     /// The result JSON, sealed.
     pub result_sealed: Vec<u8>,
     pub created_at: i64,
+    /// The session whose step made the read; `None` for a read made on its own.
+    pub session_id: Option<String>,
+    /// When a read made on its own expires; `None`: a session's retention governs it.
+    pub expires_at: Option<i64>,
 }
 
 /// One match of a document portrait against an uploaded image.
@@ -37,15 +41,15 @@ pub struct FaceMatchRow {
     pub created_at: i64,
 }
 
-const DOC_COLS: &str =
-    "ocr_key, tenant_id, template, file_type, status, file_sealed, result_sealed, created_at";
+const DOC_COLS: &str = "ocr_key, tenant_id, template, file_type, status, file_sealed, \
+                        result_sealed, created_at, session_id, expires_at";
 const MATCH_COLS: &str =
     "face_match_key, tenant_id, ocr_key, image_key, similarity, result, created_at";
 
 impl Store {
     pub async fn insert_document(&self, d: &DocumentRow) -> Result<()> {
         sqlx::query(&format!(
-            "INSERT INTO document_reads ({DOC_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            "INSERT INTO document_reads ({DOC_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         ))
         .bind(&d.ocr_key)
         .bind(&d.tenant_id)
@@ -55,12 +59,15 @@ impl Store {
         .bind(&d.file_sealed)
         .bind(&d.result_sealed)
         .bind(d.created_at)
+        .bind(&d.session_id)
+        .bind(d.expires_at)
         .execute(&self.write)
         .await?;
         Ok(())
     }
 
-    /// The tenant's document read `ocr_key`; `NotFound` for another tenant's key.
+    /// The tenant's document read `ocr_key`, expired or not (the caller enforces
+    /// `expires_at`); `NotFound` for another tenant's key.
     pub async fn document(&self, tenant_id: &str, ocr_key: &str) -> Result<DocumentRow> {
         sqlx::query_as(&format!(
             "SELECT {DOC_COLS} FROM document_reads WHERE tenant_id = $1 AND ocr_key = $2"
@@ -115,6 +122,31 @@ impl Store {
         crate::faces::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Deletes up to `limit` reads made on their own that expired at `now` or before, with their
+    /// face matches; returns how many reads.
+    pub async fn purge_expired_documents(&self, now: i64, limit: i64) -> Result<u64> {
+        let mut tx = self.write.begin().await?;
+        let due = "SELECT ocr_key FROM document_reads WHERE expires_at IS NOT NULL \
+                   AND expires_at <= $1 ORDER BY expires_at, ocr_key LIMIT $2";
+        sqlx::query(&format!(
+            "DELETE FROM document_face_matches WHERE ocr_key IN ({due})"
+        ))
+        .bind(now)
+        .bind(limit)
+        .execute(&mut *tx)
+        .await?;
+        let n = sqlx::query(&format!(
+            "DELETE FROM document_reads WHERE ocr_key IN ({due})"
+        ))
+        .bind(now)
+        .bind(limit)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// How many document reads the tenant has (tests check that refused input stores nothing).

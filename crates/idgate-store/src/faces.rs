@@ -200,8 +200,8 @@ impl Store {
         .ok_or(StoreError::NotFound)
     }
 
-    /// Erases a registration's template and its image (unless another live registration uses
-    /// it), keeps the row as history, and records `audit` in the same transaction.
+    /// Erases a registration's template, its CPF (also from its validations) and its image
+    /// (unless another live registration uses it), keeps the row's key and dates as history, and records `audit` in the same transaction.
     pub async fn erase_face_registration(
         &self,
         tenant_id: &str,
@@ -219,13 +219,24 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound)?;
+        // the CPF goes too, from the registration and from the validations made against it
         sqlx::query(
-            "UPDATE face_registrations SET sealed_template = NULL, deleted_at = $3 \
-             WHERE tenant_id = $1 AND registration_key = $2",
+            "UPDATE face_registrations SET sealed_template = NULL, deleted_at = $3, \
+             document_number = $4 WHERE tenant_id = $1 AND registration_key = $2",
         )
         .bind(tenant_id)
         .bind(key)
         .bind(now)
+        .bind(crate::REDACTED)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE face_validations SET document_number = $3 \
+             WHERE tenant_id = $1 AND registration_key = $2",
+        )
+        .bind(tenant_id)
+        .bind(key)
+        .bind(crate::REDACTED)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
@@ -251,6 +262,17 @@ impl Store {
         .bind(tenant_id)
         .fetch_all(&self.read)
         .await?)
+    }
+
+    /// Keeps an image: it stops expiring (a session's selfie then follows the session's
+    /// retention, see [`crate::lifecycle`]).
+    pub async fn keep_face_image(&self, tenant_id: &str, image_key: &str) -> Result<()> {
+        sqlx::query("UPDATE face_images SET expires_at = NULL WHERE tenant_id = $1 AND image_key = $2")
+            .bind(tenant_id)
+            .bind(image_key)
+            .execute(&self.write)
+            .await?;
+        Ok(())
     }
 
     /// Deletes images that expired unclaimed; returns how many.

@@ -51,6 +51,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "push_guards",
         include_str!("../migrations/0017_push_guards.sql"),
     ),
+    (
+        19,
+        "lifecycle",
+        include_str!("../migrations/0019_lifecycle.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> Result<usize> {

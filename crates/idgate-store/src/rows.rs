@@ -73,6 +73,12 @@ pub struct SessionRow {
     pub token_expires_at: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the retention sweeper deleted the session's biometrics (never written by an update).
+    #[sqlx(default)]
+    pub biometrics_purged_at: Option<i64>,
+    /// When the retention sweeper deleted the session's document reads.
+    #[sqlx(default)]
+    pub documents_purged_at: Option<i64>,
 }
 
 /// An event to record together with a state change; fanned out to the outbox of every enabled

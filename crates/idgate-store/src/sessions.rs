@@ -11,6 +11,10 @@ use crate::rows::{EventRow, NewEvent, SessionRow};
 
 pub(crate) const COLS: &str = "tenant_id, id, hash, token_hash, token_gen, document_number, settings, fingerprint, status, \
                     step, step_data, decision, expires_at, token_expires_at, created_at, updated_at";
+/// [`COLS`] and the columns only the retention sweeper writes.
+pub(crate) const SELECT_COLS: &str = "tenant_id, id, hash, token_hash, token_gen, document_number, settings, \
+    fingerprint, status, step, step_data, decision, expires_at, token_expires_at, created_at, \
+    updated_at, biometrics_purged_at, documents_purged_at";
 
 /// Outcome of an insert.
 #[derive(Debug)]
@@ -103,7 +107,7 @@ impl Store {
 
     pub async fn session(&self, tenant_id: &str, id: &str) -> Result<SessionRow> {
         sqlx::query_as(&format!(
-            "SELECT {COLS} FROM sessions WHERE tenant_id = $1 AND id = $2"
+            "SELECT {SELECT_COLS} FROM sessions WHERE tenant_id = $1 AND id = $2"
         ))
         .bind(tenant_id)
         .bind(id)
@@ -114,7 +118,7 @@ impl Store {
 
     /// Looks a session up by its public hash (the hosted-page entry point; no tenant yet).
     pub async fn session_by_hash(&self, hash: &str) -> Result<SessionRow> {
-        sqlx::query_as(&format!("SELECT {COLS} FROM sessions WHERE hash = $1"))
+        sqlx::query_as(&format!("SELECT {SELECT_COLS} FROM sessions WHERE hash = $1"))
             .bind(hash)
             .fetch_optional(&self.read)
             .await?
@@ -124,7 +128,7 @@ impl Store {
     pub async fn list_sessions(&self, tenant_id: &str, f: &ListFilter) -> Result<Vec<SessionRow>> {
         let (at, id) = f.after.clone().unwrap_or((i64::MAX, String::new()));
         let rows = sqlx::query_as(&format!(
-            "SELECT {COLS} FROM sessions WHERE tenant_id = $1 AND ($2 = '' OR status = $2) \
+            "SELECT {SELECT_COLS} FROM sessions WHERE tenant_id = $1 AND ($2 = '' OR status = $2) \
              AND (created_at < $3 OR (created_at = $3 AND id < $4)) \
              ORDER BY created_at DESC, id DESC LIMIT $5"
         ))
@@ -180,8 +184,9 @@ impl Store {
     }
 
     /// Redacts a session: writes `s` (its data already replaced) as [`Self::update_session`]
-    /// does, and in the same transaction deletes the face images and document reads (with their
-    /// face matches) it referenced, rewrites its earlier events' payloads (and their outbox
+    /// does, and in the same transaction deletes what it collected (see [`crate::lifecycle`]:
+    /// the images it referenced or its liveness challenges made, their face validations and
+    /// matches, the challenges, every document read made for it), rewrites its earlier events' payloads (and their outbox
     /// rows'), records `event` and the `audit` row.
     pub async fn redact_session(
         &self,
@@ -196,31 +201,8 @@ impl Store {
             tx.rollback().await?;
             return Err(e);
         }
-        let deletes: [(&str, &[String]); 3] = [
-            (
-                "DELETE FROM face_images WHERE tenant_id = $1 AND image_key = $2 AND NOT EXISTS \
-                 (SELECT 1 FROM face_registrations r WHERE r.tenant_id = $1 AND r.image_key = $2 \
-                  AND r.deleted_at IS NULL)",
-                refs.image_keys,
-            ),
-            (
-                "DELETE FROM document_face_matches WHERE tenant_id = $1 AND ocr_key = $2",
-                refs.ocr_keys,
-            ),
-            (
-                "DELETE FROM document_reads WHERE tenant_id = $1 AND ocr_key = $2",
-                refs.ocr_keys,
-            ),
-        ];
-        for (sql, keys) in deletes {
-            for key in keys {
-                sqlx::query(sql)
-                    .bind(&s.tenant_id)
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
+        crate::lifecycle::delete_biometrics(&mut tx, &s.tenant_id, &s.id, refs.image_keys).await?;
+        crate::lifecycle::delete_documents(&mut tx, &s.tenant_id, &s.id, refs.ocr_keys).await?;
         // the session's earlier events, and their deliveries, keep no copy of its data
         for (event_id, payload) in refs.event_payloads {
             for sql in [
@@ -252,7 +234,7 @@ impl Store {
     /// first. A `processing` session is not among them: it waits for its decision.
     pub async fn sessions_due_to_expire(&self, now: i64, limit: i64) -> Result<Vec<SessionRow>> {
         let rows = sqlx::query_as(&format!(
-            "SELECT {COLS} FROM sessions WHERE status IN ('pending', 'in_progress') \
+            "SELECT {SELECT_COLS} FROM sessions WHERE status IN ('pending', 'in_progress') \
              AND expires_at <= $1 ORDER BY expires_at LIMIT $2"
         ))
         .bind(now)
@@ -271,7 +253,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<SessionRow>> {
         let rows = sqlx::query_as(&format!(
-            "SELECT {COLS} FROM sessions WHERE status = $1 AND updated_at <= $2 ORDER BY updated_at LIMIT $3"
+            "SELECT {SELECT_COLS} FROM sessions WHERE status = $1 AND updated_at <= $2 ORDER BY updated_at LIMIT $3"
         ))
         .bind(status)
         .bind(before)

@@ -19,6 +19,8 @@ pub enum TenantSetting {
     FrameOrigins,
     RateLimit,
     RedirectUrl,
+    /// JSON `{biometrics_days, documents_days}` (`None`: the server's defaults).
+    Retention,
 }
 
 impl Store {
@@ -83,6 +85,7 @@ impl Store {
             TenantSetting::FrameOrigins => "UPDATE tenants SET frame_origins = $1 WHERE id = $2",
             TenantSetting::RateLimit => "UPDATE tenants SET rate_limit = $1 WHERE id = $2",
             TenantSetting::RedirectUrl => "UPDATE tenants SET redirect_url = $1 WHERE id = $2",
+            TenantSetting::Retention => "UPDATE tenants SET retention = $1 WHERE id = $2",
         };
         let n = sqlx::query(sql)
             .bind(value)

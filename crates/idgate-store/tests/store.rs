@@ -36,6 +36,8 @@ fn session(tenant: &str, id: &str, hash: &str, at: i64) -> SessionRow {
         token_expires_at: at + 500,
         created_at: at,
         updated_at: at,
+        biometrics_purged_at: None,
+        documents_purged_at: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Redacting a verification session (`POST /v1/verification-sessions/{id}/redact`, as Stripe
-//! Identity does): the selfie and the document reads it collected are deleted with their face
-//! matches, its `step_data` values, the decision's evidence, the CPF and the request fingerprint
+//! Identity does): the selfie and the document reads it collected (also those its steps made but
+//! do not name: other liveness images, reads of an interrupted step) are deleted with their face
+//! validations, liveness results and face matches, its `step_data` values, the decision's evidence, the CPF and the request fingerprint
 //! are replaced, the session's earlier events (and their pending webhook deliveries) keep only
 //! the redacted snapshot, and the redaction is recorded as a `session.redacted` event and an
 //! audit row, all in one transaction. Status and decision reasons stay. A session still collecting is
@@ -9,17 +10,18 @@
 
 use idgate_core::session::{EventType, Status};
 use idgate_core::Code;
-use idgate_store::{AuditEventRow, Expected, Redacted};
+use idgate_store::{AuditEventRow, Evidence, Expected, Redacted};
 use serde_json::{json, Map, Value};
 
 use super::render::SessionView;
+use super::retention::collected_keys;
 use super::sessions::{self, new_event, view};
 use super::tenant::Tenant;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
 /// What replaces redacted values.
-pub const REDACTED: &str = "[redacted]";
+pub const REDACTED: &str = idgate_store::REDACTED;
 
 pub async fn redact(st: &AppState, t: &Tenant, id: &str) -> Result<SessionView, ApiError> {
     let mut v = sessions::get(st, t, id).await?;
@@ -38,22 +40,9 @@ pub async fn redact(st: &AppState, t: &Tenant, id: &str) -> Result<SessionView, 
         }
         _ => {}
     }
+    let image_keys = collected_keys(&v.row.step_data, Evidence::Biometrics);
+    let ocr_keys = collected_keys(&v.row.step_data, Evidence::Documents);
     let data: Map<String, Value> = serde_json::from_str(&v.row.step_data).unwrap_or_default();
-    let image_keys: Vec<String> = data
-        .get("face_recognition")
-        .and_then(|f| f["image_key"].as_str())
-        .map(str::to_owned)
-        .into_iter()
-        .collect();
-    let ocr_keys: Vec<String> = data
-        .get("personal_document")
-        .and_then(|d| d["ocr_keys"].as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|k| k.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
     let mut row = v.row.clone();
     row.document_number = REDACTED.into();
     row.fingerprint = REDACTED.into();
@@ -97,7 +86,7 @@ async fn redacted_events(
     t: &Tenant,
     nv: &SessionView,
 ) -> Result<Vec<(String, String)>, ApiError> {
-    let snapshot = nv.event_data();
+    let snapshot = sessions::event_snapshot(st, nv);
     let events = st.store.session_events(&t.id, &nv.row.id).await?;
     Ok(events
         .into_iter()

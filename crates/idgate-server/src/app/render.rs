@@ -63,6 +63,9 @@ impl SessionView {
         v["redacted"] = json!(self.row.document_number == super::redact::REDACTED);
         v["created_at"] = json!(fmt_time(self.row.created_at, self.offset));
         v["updated_at"] = json!(fmt_time(self.row.updated_at, self.offset));
+        let at = |ms: Option<i64>| ms.map_or(Value::Null, |ms| json!(fmt_time(ms, self.offset)));
+        v["biometrics_purged_at"] = at(self.row.biometrics_purged_at);
+        v["documents_purged_at"] = at(self.row.documents_purged_at);
         v["decision"] = self
             .row
             .decision
@@ -72,12 +75,14 @@ impl SessionView {
         v
     }
 
-    /// What webhooks carry: the `/v1` object without the URL token.
+    /// What events and webhooks carry: the `/v1` object without the URL token and without the
+    /// CPF (the caller adds its keyed hash, see [`crate::app::personal`]).
     pub fn event_data(&self) -> Value {
         let mut v = self.v1();
         if let Some(o) = v.as_object_mut() {
             o.remove("token");
             o.remove("auth_session_url");
+            o.remove("document_number");
         }
         v
     }

@@ -66,6 +66,8 @@ pub async fn create_parsed(
         token_expires_at: (now + i64::from(s.token_expiration_seconds) * 1000).min(expires_at),
         created_at: now,
         updated_at: now,
+        biometrics_purged_at: None,
+        documents_purged_at: None,
     };
     let token = derive_token(st, &row, 0);
     row.token_hash = hash_secret(&token);
@@ -393,6 +395,15 @@ fn new_hash(now_ms: i64) -> String {
     h
 }
 
+/// What events and webhooks carry of a session: [`SessionView::event_data`] (no CPF) with the
+/// CPF's keyed hash, `document_number_hash` (the integrator has the session id and its CPF).
+pub(crate) fn event_snapshot(st: &AppState, v: &SessionView) -> Value {
+    let mut d = v.event_data();
+    let hash = super::personal::cpf_hash(&st.keys, &v.row.tenant_id, &v.row.document_number);
+    d["document_number_hash"] = json!(hash);
+    d
+}
+
 pub(crate) fn new_event(
     st: &AppState,
     v: &SessionView,
@@ -408,7 +419,7 @@ pub(crate) fn new_event(
         "id": id,
         "type": kind.as_str(),
         "created_at": fmt_time(now, v.offset),
-        "data": { "previous_status": from.map(Status::as_str), "session": v.event_data() },
+        "data": { "previous_status": from.map(Status::as_str), "session": event_snapshot(st, v) },
     });
     if let Some(step) = step {
         payload["data"]["step"] = json!(step);

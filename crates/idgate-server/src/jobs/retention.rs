@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
 
-const DAY_MS: i64 = 86_400_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
 /// Rows deleted per table per pass.
 pub const BATCH: i64 = 1_000;
 
@@ -21,6 +21,12 @@ pub struct RetentionConfig {
     pub deliveries_days: i64,
     /// Finished logins and their events; never before the access tokens they issued expired.
     pub logins_days: i64,
+    /// A session's biometrics (selfie and liveness images with their templates, liveness
+    /// results, face validations and portrait matches), counted from when it became final;
+    /// a tenant may set its own (`idgate tenant retention`). See [`super::evidence`].
+    pub biometrics_days: i64,
+    /// A session's document reads (files, OCR results, portrait matches), likewise.
+    pub documents_days: i64,
 }
 
 impl Default for RetentionConfig {
@@ -29,6 +35,8 @@ impl Default for RetentionConfig {
             events_days: 365,
             deliveries_days: 30,
             logins_days: 90,
+            biometrics_days: 90,
+            documents_days: 180,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The expiry sweeper: moves overdue sessions to `expired` (recording the event) so that
 //! webhooks fire even if nobody reads the session (reads enforce expiry on their own too),
 //! decides sessions a stopped node left in `processing`, expires logins, purges unclaimed
-//! face images and deletes records past their retention ([`super::retention`]).
+//! face images and expired document reads, deletes what sessions collected past the tenant's
+//! retention ([`super::evidence`]) and records past theirs ([`super::retention`]).
 
 use std::time::Duration;
 
@@ -32,6 +33,13 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
         // uploaded face images that no registration claimed (reads already ignore them)
         if let Err(e) = st.store.purge_expired_face_images(st.now()).await {
             tracing::warn!(error = %e, "face image purge failed");
+        }
+        // reads made on their own, past `documents.read_ttl_secs`
+        if let Err(e) = st.store.purge_expired_documents(st.now(), 1_000).await {
+            tracing::warn!(error = %e, "document read purge failed");
+        }
+        if let Err(e) = super::evidence::purge(&st, 100).await {
+            tracing::warn!(error = %e, "session evidence purge failed");
         }
         if let Err(e) = super::retention::purge(&st).await {
             tracing::warn!(error = %e, "retention purge failed");

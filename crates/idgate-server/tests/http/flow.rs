@@ -50,12 +50,23 @@ pub(crate) fn rg_with_portrait(face: RgbImage) -> Vec<u8> {
 
 /// Creates a session of tenant A and returns `(id, "/s/{hash}/t/{token}")`.
 pub(crate) async fn session(s: &TestServer, id: &str, cpf: &str, steps: Value) -> String {
+    session_as(s, &s.a.key, id, cpf, steps).await
+}
+
+/// [`session`] for the tenant of API key `key`.
+pub(crate) async fn session_as(
+    s: &TestServer,
+    key: &str,
+    id: &str,
+    cpf: &str,
+    steps: Value,
+) -> String {
     let body = json!({"id": id, "document_number": cpf, "settings": {"steps": steps}});
     let (st, v) = s
         .call(
             Method::POST,
             "/auth_session_manager/auth_session",
-            &s.a.key,
+            key,
             Some(&body),
         )
         .await;

@@ -134,7 +134,7 @@ pub(crate) async fn face_step(s: &TestServer, page: &str) -> (u16, Value) {
 
 /// Passes a `/v1` challenge of the tenant of `key` (drawn until it asks for two turns); returns
 /// the selfie's `image_key`.
-async fn api_pass(s: &TestServer, key: &str) -> Value {
+pub(crate) async fn api_pass(s: &TestServer, key: &str) -> Value {
     for _ in 0..80 {
         let (_, c) = challenge(s, key, json!({})).await;
         if let Some(frames) = frames_for(&c["actions"]) {

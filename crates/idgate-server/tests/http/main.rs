@@ -18,6 +18,7 @@ mod login_support;
 mod outbound;
 mod push_limits;
 mod redact;
+mod retention;
 mod review;
 mod routes;
 mod sessions;

@@ -22,6 +22,10 @@ pub struct DocumentsConfig {
     pub trust_roots_file: PathBuf,
     /// Similarity ratio above which a document portrait and a selfie are a `match` (QI: 95%).
     pub face_match_threshold: f32,
+    /// How long a read made through `/ocr/image` or `/v1/documents/read` is kept, in seconds
+    /// (then it answers 410 `gone` and the sweeper deletes it). A session's reads follow the
+    /// tenant's retention instead.
+    pub read_ttl_secs: u64,
 }
 
 impl Default for DocumentsConfig {
@@ -33,6 +37,7 @@ impl Default for DocumentsConfig {
             max_pdf_pages: 4,
             trust_roots_file: PathBuf::new(),
             face_match_threshold: 0.95,
+            read_ttl_secs: 86_400,
         }
     }
 }

@@ -267,6 +267,8 @@ pub async fn read_sealed(
         file_sealed,
         result_sealed,
         created_at: now,
+        session_id: None,
+        expires_at: Some(now.saturating_add(read_ttl_ms(st))),
     };
     Ok(DocumentView {
         created_at: fmt_time(now, t.offset),
@@ -274,6 +276,23 @@ pub async fn read_sealed(
         result,
         evidence: Some(evidence),
     })
+}
+
+/// How long a read made on its own is kept (`documents.read_ttl_secs`).
+fn read_ttl_ms(st: &AppState) -> i64 {
+    i64::try_from(st.documents.cfg.read_ttl_secs)
+        .unwrap_or(i64::MAX / 2_000)
+        .saturating_mul(1000)
+}
+
+impl DocumentView {
+    /// The read as one of session `session_id`'s steps keeps it: it does not expire by itself;
+    /// the tenant's retention (and redaction) of the session deletes it.
+    pub fn for_session(mut self, session_id: &str) -> Self {
+        self.row.session_id = Some(session_id.to_owned());
+        self.row.expires_at = None;
+        self
+    }
 }
 
 /// Stores a read from [`read_sealed`].
@@ -316,10 +335,22 @@ pub(crate) async fn stored(st: &AppState, t: &Tenant, key: &str) -> Result<Docum
     if uuid::Uuid::parse_str(key).is_err() {
         return Err(ApiError::not_found("document"));
     }
-    st.store.document(&t.id, key).await.map_err(|e| match e {
+    let row = st.store.document(&t.id, key).await.map_err(|e| match e {
         StoreError::NotFound => ApiError::not_found("document"),
         other => other.into(),
-    })
+    })?;
+    match row.expires_at {
+        // expiry is enforced on read; the sweeper deletes the row later (then: 404)
+        Some(at) if at <= st.now() => Err(ApiError::new(
+            idgate_core::Code::Gone,
+            format!(
+                "this document read expired at {}: reads made on their own are kept {} hours",
+                fmt_time(at, t.offset),
+                st.documents.cfg.read_ttl_secs / 3600
+            ),
+        )),
+        _ => Ok(row),
+    }
 }
 
 /// The uploaded file of a stored read, opened (for the face match).

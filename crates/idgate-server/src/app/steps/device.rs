@@ -9,7 +9,6 @@
 //! (the fingerprint verified more than the policy's `max_cpfs_per_device` CPFs for the tenant in
 //! 24 h). The IP is kept as seen by this server (after trusted proxies), with its country.
 
-use idgate_core::crypto::hash_secret;
 use idgate_core::FieldError;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -103,7 +102,8 @@ pub(super) async fn device_scan(
             &NewDeviceUse {
                 tenant_id: t.id.clone(),
                 fingerprint: fingerprint.clone(),
-                cpf_hash: hash_secret(&v.row.document_number),
+                cpf_hash: crate::app::personal::cpf_hash(&st.keys, &t.id, &v.row.document_number)
+                    .unwrap_or_default(),
                 session_id: v.row.id.clone(),
                 created_at: now,
             },

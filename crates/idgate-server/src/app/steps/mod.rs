@@ -203,8 +203,8 @@ async fn decide_one(st: &AppState, row: idgate_store::SessionRow) -> Result<(), 
 /// `face_recognition`: `{challenge_id, frames}` — a liveness challenge issued for this session
 /// (`POST /s/{hash}/t/{token}/liveness`) and the frames of the person performing it, or
 /// `{challenge_id}` of one already verified for it. A bare `{image}` is refused
-/// (`liveness_required`). The most frontal frame becomes the selfie (`image_key`), kept at least
-/// until the session expires; if the CPF has a face registration, a 1:1 validation runs and is
+/// (`liveness_required`). The most frontal frame becomes the selfie (`image_key`), kept until
+/// the tenant's biometrics retention of the session ends (or it is redacted); if the CPF has a face registration, a 1:1 validation runs and is
 /// recorded. A failed attempt answers 422 `liveness_failed` while attempts remain (tenant
 /// policy, default 3); the last one completes the step as failed, for the decision.
 async fn face_recognition(
@@ -264,6 +264,8 @@ async fn face_recognition(
         return Ok(Map::from_iter([("liveness".into(), liveness_data)]));
     }
     let image_key = verified.row.image_key.clone().unwrap_or_default();
+    // the session keeps its selfie (for the decision and a reviewer) until its retention ends
+    st.store.keep_face_image(&t.id, &image_key).await?;
     let mut data = Map::new();
     let embedding = match verified.embedding {
         Some(e) => Some(e),
@@ -314,7 +316,8 @@ async fn personal_document(
     }
     let mut keys = Vec::with_capacity(reads.len());
     for read in reads {
-        keys.push(json!(docs::store_read(st, read).await?.row.ocr_key));
+        let read = docs::store_read(st, read.for_session(&v.row.id)).await?;
+        keys.push(json!(read.row.ocr_key));
     }
     Ok(Map::from_iter([
         ("document_template".into(), json!(template.as_str())),
