@@ -390,7 +390,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                 },
         } => crate::cli_credentials::limits(&cfg, &name, requests_per_second, burst).await,
         Cmd::Tenant {
-            cmd: TenantCmd::Retention { name, biometrics_days, documents_days },
+            cmd:
+                TenantCmd::Retention {
+                    name,
+                    biometrics_days,
+                    documents_days,
+                },
         } => crate::cli_credentials::retention(&cfg, &name, biometrics_days, documents_days).await,
         Cmd::Client {
             cmd: ClientCmd::Create(a),

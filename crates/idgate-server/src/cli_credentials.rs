@@ -226,7 +226,12 @@ pub async fn limits(cfg: &Config, name: &str, rps: u32, burst: u32) -> Result<()
 }
 
 /// `idgate tenant retention NAME --biometrics-days N --documents-days N`.
-pub async fn retention(cfg: &Config, name: &str, biometrics: i64, documents: i64) -> Result<(), String> {
+pub async fn retention(
+    cfg: &Config,
+    name: &str,
+    biometrics: i64,
+    documents: i64,
+) -> Result<(), String> {
     let store = crate::server::open_store(cfg).await?;
     let r = crate::app::retention::TenantRetention {
         biometrics_days: biometrics,

@@ -267,11 +267,13 @@ impl Store {
     /// Keeps an image: it stops expiring (a session's selfie then follows the session's
     /// retention, see [`crate::lifecycle`]).
     pub async fn keep_face_image(&self, tenant_id: &str, image_key: &str) -> Result<()> {
-        sqlx::query("UPDATE face_images SET expires_at = NULL WHERE tenant_id = $1 AND image_key = $2")
-            .bind(tenant_id)
-            .bind(image_key)
-            .execute(&self.write)
-            .await?;
+        sqlx::query(
+            "UPDATE face_images SET expires_at = NULL WHERE tenant_id = $1 AND image_key = $2",
+        )
+        .bind(tenant_id)
+        .bind(image_key)
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 

@@ -144,14 +144,26 @@ impl Store {
     }
 }
 
-/// Runs `sql` (`$1` tenant, `$2` the bound value) and returns the rows it touched.
-async fn run(tx: &mut Transaction<'static, Any>, sql: &str, tenant: &str, v: &str) -> Result<u64> {
-    Ok(sqlx::query(sql)
-        .bind(tenant)
-        .bind(v)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected())
+/// Runs each of `stmts` (`{which}` replaced by a source's condition; `$1` tenant, `$2` the
+/// source's value) for each source, in order; the rows each statement deleted.
+async fn delete_each<'a>(
+    tx: &mut Transaction<'static, Any>,
+    tenant: &str,
+    stmts: &[&str],
+    sources: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<u64>> {
+    let mut n = vec![0; stmts.len()];
+    for (which, v) in sources {
+        for (i, sql) in stmts.iter().enumerate() {
+            n[i] += sqlx::query(&sql.replace("{which}", which))
+                .bind(tenant)
+                .bind(v)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+        }
+    }
+    Ok(n)
 }
 
 /// Deletes the session's images (`image_keys` and its challenges' images) with their face
@@ -163,44 +175,26 @@ pub(crate) async fn delete_biometrics(
     session_id: &str,
     image_keys: &[String],
 ) -> Result<EvidenceCounts> {
-    let mut c = EvidenceCounts::default();
+    let stmts = [
+        "DELETE FROM face_validations WHERE tenant_id = $1 AND {which}",
+        "DELETE FROM document_face_matches WHERE tenant_id = $1 AND {which}",
+        "DELETE FROM face_images WHERE tenant_id = $1 AND {which} AND NOT EXISTS \
+         (SELECT 1 FROM face_registrations r WHERE r.tenant_id = $1 \
+          AND r.image_key = face_images.image_key AND r.deleted_at IS NULL)",
+        "DELETE FROM liveness_challenges WHERE tenant_id = $1 AND {which}",
+    ];
     let sources = std::iter::once((CHALLENGE_IMAGES, session_id))
         .chain(image_keys.iter().map(|k| ("image_key = $2", k.as_str())));
-    for (which, v) in sources {
-        c.face_validations += run(
-            tx,
-            &format!("DELETE FROM face_validations WHERE tenant_id = $1 AND {which}"),
-            tenant,
-            v,
-        )
-        .await?;
-        c.face_matches += run(
-            tx,
-            &format!("DELETE FROM document_face_matches WHERE tenant_id = $1 AND {which}"),
-            tenant,
-            v,
-        )
-        .await?;
-        c.face_images += run(
-            tx,
-            &format!(
-                "DELETE FROM face_images WHERE tenant_id = $1 AND {which} AND NOT EXISTS \
-                 (SELECT 1 FROM face_registrations r WHERE r.tenant_id = $1 \
-                  AND r.image_key = face_images.image_key AND r.deleted_at IS NULL)"
-            ),
-            tenant,
-            v,
-        )
-        .await?;
-    }
-    c.liveness_challenges = run(
-        tx,
-        "DELETE FROM liveness_challenges WHERE tenant_id = $1 AND session_id = $2",
-        tenant,
-        session_id,
-    )
-    .await?;
-    Ok(c)
+    let n = delete_each(tx, tenant, &stmts[..3], sources).await?;
+    let challenges = std::iter::once(("session_id = $2", session_id));
+    let c = delete_each(tx, tenant, &stmts[3..], challenges).await?;
+    Ok(EvidenceCounts {
+        face_validations: n[0],
+        face_matches: n[1],
+        face_images: n[2],
+        liveness_challenges: c[0],
+        document_reads: 0,
+    })
 }
 
 /// Deletes the session's document reads (`ocr_keys` and every read made for it) with their
@@ -211,24 +205,16 @@ pub(crate) async fn delete_documents(
     session_id: &str,
     ocr_keys: &[String],
 ) -> Result<EvidenceCounts> {
-    let mut c = EvidenceCounts::default();
+    let stmts = [
+        "DELETE FROM document_face_matches WHERE tenant_id = $1 AND {which}",
+        "DELETE FROM document_reads WHERE tenant_id = $1 AND {which}",
+    ];
     let sources = std::iter::once((SESSION_READS, session_id))
         .chain(ocr_keys.iter().map(|k| ("ocr_key = $2", k.as_str())));
-    for (which, v) in sources {
-        c.face_matches += run(
-            tx,
-            &format!("DELETE FROM document_face_matches WHERE tenant_id = $1 AND {which}"),
-            tenant,
-            v,
-        )
-        .await?;
-        c.document_reads += run(
-            tx,
-            &format!("DELETE FROM document_reads WHERE tenant_id = $1 AND {which}"),
-            tenant,
-            v,
-        )
-        .await?;
-    }
-    Ok(c)
+    let n = delete_each(tx, tenant, &stmts, sources).await?;
+    Ok(EvidenceCounts {
+        face_matches: n[0],
+        document_reads: n[1],
+        ..EvidenceCounts::default()
+    })
 }

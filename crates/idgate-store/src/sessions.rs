@@ -12,7 +12,8 @@ use crate::rows::{EventRow, NewEvent, SessionRow};
 pub(crate) const COLS: &str = "tenant_id, id, hash, token_hash, token_gen, document_number, settings, fingerprint, status, \
                     step, step_data, decision, expires_at, token_expires_at, created_at, updated_at";
 /// [`COLS`] and the columns only the retention sweeper writes.
-pub(crate) const SELECT_COLS: &str = "tenant_id, id, hash, token_hash, token_gen, document_number, settings, \
+pub(crate) const SELECT_COLS: &str =
+    "tenant_id, id, hash, token_hash, token_gen, document_number, settings, \
     fingerprint, status, step, step_data, decision, expires_at, token_expires_at, created_at, \
     updated_at, biometrics_purged_at, documents_purged_at";
 
@@ -118,11 +119,13 @@ impl Store {
 
     /// Looks a session up by its public hash (the hosted-page entry point; no tenant yet).
     pub async fn session_by_hash(&self, hash: &str) -> Result<SessionRow> {
-        sqlx::query_as(&format!("SELECT {SELECT_COLS} FROM sessions WHERE hash = $1"))
-            .bind(hash)
-            .fetch_optional(&self.read)
-            .await?
-            .ok_or(StoreError::NotFound)
+        sqlx::query_as(&format!(
+            "SELECT {SELECT_COLS} FROM sessions WHERE hash = $1"
+        ))
+        .bind(hash)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)
     }
 
     pub async fn list_sessions(&self, tenant_id: &str, f: &ListFilter) -> Result<Vec<SessionRow>> {

@@ -43,7 +43,11 @@ impl TenantRetention {
 }
 
 /// Sets tenant `name`'s retention (each 1 to [`MAX_DAYS`] days).
-pub async fn set_retention(store: &Store, name: &str, r: TenantRetention) -> Result<Value, ApiError> {
+pub async fn set_retention(
+    store: &Store,
+    name: &str,
+    r: TenantRetention,
+) -> Result<Value, ApiError> {
     let mut errs = Vec::new();
     for (field, days) in [
         ("biometrics_days", r.biometrics_days),

@@ -1,7 +1,9 @@
 //! What a redacted session leaves in the database, on SQLite and PostgreSQL: after a whole
-//! session (device scan, selfie with liveness, a document read, a webhook endpoint listening),
-//! redaction leaves the session's CPF in no text or blob column of any table, and no slice of
-//! the document image's bytes (raw or base64). Needs `../shared/testdata`.
+//! session (device scan, selfie with liveness validated against the CPF's face registration, a
+//! document read and another the session made that no step names, a webhook endpoint
+//! listening), events and deliveries hold no CPF in clear; redaction and the erasure of the
+//! registration leave the CPF in no text or blob column of any table, and no slice of the
+//! document image's bytes (raw or base64). Needs `../shared/testdata`.
 
 use idgate_store::testing::BACKENDS;
 use idgate_store::Backend;
@@ -11,8 +13,10 @@ use sqlx::{Column, Row};
 
 use crate::common::{b64, bearer, start, testdata};
 use crate::flow::{document, session, step};
-use crate::liveness::face_step;
+use crate::liveness::{api_pass, face_step};
 use crate::webhooks::Receiver;
+use idgate_server::app::documents as docs;
+use idgate_server::app::tenant::Tenant;
 
 /// Every text and blob value of every table, as `(table, column, bytes)`.
 async fn every_value(backend: Backend, url: &str) -> Vec<(String, String, Vec<u8>)> {
@@ -112,6 +116,12 @@ async fn redaction_leaves_no_cpf_or_image_bytes_anywhere_in_the_database() {
         )
         .await
         .unwrap();
+        // the CPF has a face registration: the session's selfie gets a 1:1 validation
+        let image_key = api_pass(&s, &s.a.key).await;
+        let body = json!({"document_number": "529.982.247-25", "image_key": image_key});
+        let reg_path = "/face_recognition/registration";
+        let (code, reg) = s.call(Method::POST, reg_path, &s.a.key, Some(&body)).await;
+        assert_eq!(code, 201, "{reg}");
         let steps = json!([{"step": "device_scan"}, {"step": "face_recognition"},
             {"step": "personal_document", "document_templates": ["others"]}]);
         let page = session(&s, "scan", "529.982.247-25", steps).await;
@@ -119,6 +129,15 @@ async fn redaction_leaves_no_cpf_or_image_bytes_anywhere_in_the_database() {
         assert_eq!(face_step(&s, &page).await.0, 200);
         let side = json!([{"document_b64": doc, "file_type": "jpeg"}]);
         assert_eq!(document(&s, &page, "others", &side).await.0, 200);
+        // a read made for the session that no step names (what a document step interrupted
+        // between storing its reads and saving the step leaves)
+        let t = Tenant::from_row(st.store.tenant_by_id(&s.a.id).await.unwrap()).unwrap();
+        let req = json!({"document_b64": doc, "template": "others", "file_type": "jpeg"});
+        let req = docs::parse_read(&req, true).unwrap();
+        let read = docs::read_sealed(st, &t, req).await.unwrap();
+        docs::store_read(st, read.for_session("scan"))
+            .await
+            .unwrap();
         // before: the CPF is there (the test can see what it looks for)
         let url = st.cfg.database_url();
         let before = every_value(backend, &url).await;
@@ -126,6 +145,28 @@ async fn redaction_leaves_no_cpf_or_image_bytes_anywhere_in_the_database() {
             before.iter().any(|(_, _, v)| contains(v, b"52998224725")),
             "the scan finds the CPF before redaction"
         );
+        assert!(
+            before
+                .iter()
+                .any(|(t, c, _)| t == "face_validations" && c == "document_number"),
+            "the selfie was validated against the registration"
+        );
+        // events and webhook deliveries written as the session went carry a keyed hash, no CPF
+        let payloads: Vec<&Vec<u8>> = before
+            .iter()
+            .filter(|(t, _, _)| ["events", "outbox", "device_uses"].contains(&t.as_str()))
+            .map(|(_, _, v)| v)
+            .collect();
+        assert!(payloads
+            .iter()
+            .any(|v| contains(v, b"document_number_hash")));
+        assert!(payloads.iter().any(|v| contains(v, b"session.completed")));
+        for (name, needle) in &needles[..2] {
+            assert!(
+                !payloads.iter().any(|v| contains(v, needle)),
+                "{backend:?}: {name} in an event, delivery or device scan"
+            );
+        }
         let (code, r) = s
             .call(
                 Method::POST,
@@ -135,6 +176,13 @@ async fn redaction_leaves_no_cpf_or_image_bytes_anywhere_in_the_database() {
             )
             .await;
         assert_eq!(code, 200, "{r}");
+        // the registration is the tenant's, not the session's: erasing it removes its CPF
+        let reg_key = reg["registration_key"].as_str().unwrap();
+        let erase = format!("/v1/faces/registrations/{reg_key}");
+        let (code, e) = s
+            .call(Method::DELETE, &erase, &bearer(&s.a.key), None)
+            .await;
+        assert_eq!(code, 200, "{e}");
         let after = every_value(backend, &url).await;
         let mut found = Vec::new();
         for (name, needle) in &needles {
@@ -147,6 +195,14 @@ async fn redaction_leaves_no_cpf_or_image_bytes_anywhere_in_the_database() {
         found.sort();
         found.dedup();
         assert!(found.is_empty(), "{backend:?}: {found:#?}");
+        // sealed rows hide their bytes from the scan: count them
+        assert_eq!(
+            st.store.document_count(&s.a.id).await.unwrap(),
+            0,
+            "every read the session made is gone, named by a step or not"
+        );
+        let faces = st.store.face_counts(&s.a.id).await.unwrap();
+        assert_eq!((faces.images, faces.validations), (0, 0), "{backend:?}");
         s.stop().await;
     }
 }

@@ -23,37 +23,50 @@ const DAY: i64 = 86_400_000;
 /// the selfie, document reads, portrait matches of the selfie]`.
 async fn rows(s: &TestServer, backend: Backend, session_id: &str, selfie: &str) -> Vec<i64> {
     let queries = [
-        ("SELECT COUNT(*) FROM face_images WHERE image_key = $1", selfie),
+        (
+            "SELECT COUNT(*) FROM face_images WHERE image_key = $1",
+            selfie,
+        ),
         (
             "SELECT COUNT(*) FROM liveness_challenges WHERE session_id = $1",
             session_id,
         ),
-        ("SELECT COUNT(*) FROM face_validations WHERE image_key = $1", selfie),
-        ("SELECT COUNT(*) FROM document_reads WHERE session_id = $1", session_id),
+        (
+            "SELECT COUNT(*) FROM face_validations WHERE image_key = $1",
+            selfie,
+        ),
+        (
+            "SELECT COUNT(*) FROM document_reads WHERE session_id = $1",
+            session_id,
+        ),
         (
             "SELECT COUNT(*) FROM document_face_matches WHERE image_key = $1",
             selfie,
         ),
     ];
     let url = s.running.state.cfg.database_url();
-    let mut out = Vec::new();
-    match backend {
-        Backend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    // the same counts through either backend's pool
+    macro_rules! counts {
+        ($pool:expr) => {{
+            let pool = $pool.await.unwrap();
+            let mut out = Vec::new();
             for (q, arg) in queries {
-                out.push(sqlx::query_scalar(q).bind(arg).fetch_one(&pool).await.unwrap());
+                out.push(
+                    sqlx::query_scalar(q)
+                        .bind(arg)
+                        .fetch_one(&pool)
+                        .await
+                        .unwrap(),
+                );
             }
             pool.close().await;
-        }
-        Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(&url).await.unwrap();
-            for (q, arg) in queries {
-                out.push(sqlx::query_scalar(q).bind(arg).fetch_one(&pool).await.unwrap());
-            }
-            pool.close().await;
-        }
+            out
+        }};
     }
-    out
+    match backend {
+        Backend::Sqlite => counts!(sqlx::SqlitePool::connect(&url)),
+        Backend::Postgres => counts!(sqlx::PgPool::connect(&url)),
+    }
 }
 
 async fn get(s: &TestServer, key: &str, id: &str) -> Value {
@@ -75,7 +88,11 @@ async fn collect(s: &TestServer, key: &str, id: &str, face_only: bool) -> String
         let doc = b64(&testdata("documents/br_synthetic/rg_synth_clean.png"));
         let side = json!([{"document_b64": doc, "file_type": "jpeg"}]);
         let (st, v) = document(s, &page, "others", &side).await;
-        assert_eq!((st, v["status"].as_str()), (200, Some("in_manual_analysis")), "{v}");
+        assert_eq!(
+            (st, v["status"].as_str()),
+            (200, Some("in_manual_analysis")),
+            "{v}"
+        );
     }
     get(s, key, id).await["step_data"]["face_recognition"]["image_key"]
         .as_str()
@@ -169,12 +186,19 @@ async fn retention_deletes_exactly_what_is_past_the_tenants_periods() {
         );
         assert!(after["biometrics_purged_at"].is_string(), "{after}");
         assert!(after["documents_purged_at"].is_null(), "{after}");
-        assert_eq!(s.call(Method::GET, &doc_path, &bearer(&a), None).await.0, 200);
+        assert_eq!(
+            s.call(Method::GET, &doc_path, &bearer(&a), None).await.0,
+            200
+        );
         // day 21: the documents go too
         s.clock.advance_ms(10 * DAY);
         let p = evidence::purge(st, 100).await.unwrap();
         assert_eq!(
-            (p.biometrics_sessions, p.documents_sessions, p.rows.document_reads),
+            (
+                p.biometrics_sessions,
+                p.documents_sessions,
+                p.rows.document_reads
+            ),
             (0, 1, 1),
             "{p:?}"
         );
@@ -228,7 +252,9 @@ async fn reads_made_on_their_own_expire_and_are_swept() {
             .await;
         assert_eq!(code_, 201, "{v}");
         let key = v["ocr_key"].as_str().unwrap().to_owned();
-        let (code_, q) = s.call(Method::POST, "/ocr/image", &s.a.key, Some(&body)).await;
+        let (code_, q) = s
+            .call(Method::POST, "/ocr/image", &s.a.key, Some(&body))
+            .await;
         assert_eq!(code_, 201, "{q}");
         let qi_key = q["ocr_key"].as_str().unwrap().to_owned();
         // a session's read follows the session's retention, not the read TTL
@@ -238,7 +264,10 @@ async fn reads_made_on_their_own_expire_and_are_swept() {
         let side = json!([{"document_b64": pdf, "file_type": "pdf"}]);
         assert_eq!(document(&s, &page, "cnh_digital", &side).await.0, 200);
         let sd = get(&s, &s.a.key, "keeps").await["step_data"].clone();
-        let session_key = sd["personal_document"]["ocr_keys"][0].as_str().unwrap().to_owned();
+        let session_key = sd["personal_document"]["ocr_keys"][0]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let path = |k: &str| format!("/v1/documents/{k}");
 
         s.clock.advance_ms(DAY - 1);
@@ -246,16 +275,39 @@ async fn reads_made_on_their_own_expire_and_are_swept() {
         s.clock.advance_ms(1);
         let (code_, e) = s.call(Method::GET, &path(&key), &auth, None).await;
         assert_eq!((code_, code(&e)), (410, "gone"), "{e}");
-        assert!(e["error"]["message"].as_str().unwrap().contains("24 hours"), "{e}");
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains("24 hours"),
+            "{e}"
+        );
         let qi = format!("/ocr/image/{qi_key}");
         assert_eq!(s.call(Method::GET, &qi, &s.a.key, None).await.0, 410);
-        assert_eq!(s.call(Method::GET, &path(&session_key), &auth, None).await.0, 200);
+        assert_eq!(
+            s.call(Method::GET, &path(&session_key), &auth, None)
+                .await
+                .0,
+            200
+        );
 
-        assert_eq!(st.store.purge_expired_documents(st.now(), 100).await.unwrap(), 2);
-        assert_eq!(st.store.document_count(&s.a.id).await.unwrap(), 1, "the session's stays");
+        assert_eq!(
+            st.store
+                .purge_expired_documents(st.now(), 100)
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            st.store.document_count(&s.a.id).await.unwrap(),
+            1,
+            "the session's stays"
+        );
         let (code_, e) = s.call(Method::GET, &path(&key), &auth, None).await;
         assert_eq!((code_, code(&e)), (404, "not_found"), "{e}");
-        assert_eq!(s.call(Method::GET, &path(&session_key), &auth, None).await.0, 200);
+        assert_eq!(
+            s.call(Method::GET, &path(&session_key), &auth, None)
+                .await
+                .0,
+            200
+        );
         s.stop().await;
     }
 }

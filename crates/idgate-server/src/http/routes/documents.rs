@@ -48,8 +48,13 @@ fn get_responses(family: &str) -> Map<String, Value> {
         "404".into(),
         err(family, "no such document for this tenant"),
     );
+    m.insert("410".into(), err(family, EXPIRED));
     m
 }
+
+const EXPIRED: &str = "gone: a read made on its own (`/ocr/image`, `/v1/documents/read`) is kept \
+  `documents.read_ttl_secs` (24 hours by default), then answers 410 until the sweeper deletes it (404); a \
+  session's reads follow the tenant's retention instead";
 
 fn param(name: &str) -> Value {
     json!([path_param(name, uuid())])

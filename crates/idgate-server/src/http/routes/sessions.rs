@@ -247,6 +247,17 @@ pub fn schemas() -> Map<String, Value> {
     v1_props["created_at"] = json!({"type": "string", "format": "date-time"});
     v1_props["updated_at"] = json!({"type": "string", "format": "date-time"});
     v1_props["redacted"] = json!({"type": "boolean"});
+    for (k, what) in [
+        (
+            "biometrics_purged_at",
+            "selfie, liveness results and face validations",
+        ),
+        ("documents_purged_at", "document reads"),
+    ] {
+        v1_props[k] = json!({"type": ["string", "null"], "format": "date-time",
+            "description": format!("when the tenant's retention deleted the session's {what} (null: not yet); \
+                status, decision and reasons stay")});
+    }
     v1_props["decision"] =
         json!({"oneOf": [{"$ref": "#/components/schemas/Decision"}, {"type": "null"}]});
     let mut qi_required: Vec<&str> = created_fields.to_vec();
