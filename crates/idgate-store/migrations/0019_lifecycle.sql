@@ -6,7 +6,11 @@ ALTER TABLE tenants ADD COLUMN retention TEXT;
 -- validations) and its documents (reads with their files and results); NULL: not (yet).
 ALTER TABLE sessions ADD COLUMN biometrics_purged_at BIGINT;
 ALTER TABLE sessions ADD COLUMN documents_purged_at BIGINT;
-CREATE INDEX sessions_retention ON sessions (tenant_id, status, updated_at);
+-- What the sweeper looks for: sessions not purged yet (partial, so purged ones cost nothing).
+CREATE INDEX sessions_biometrics_due ON sessions (tenant_id, status, updated_at)
+  WHERE biometrics_purged_at IS NULL;
+CREATE INDEX sessions_documents_due ON sessions (tenant_id, status, updated_at)
+  WHERE documents_purged_at IS NULL;
 -- document_reads.session_id: the session whose step made the read (NULL: a read made through
 -- `/ocr/image` or `/v1/documents/read`); expires_at: when such a read expires (NULL: never by
 -- itself; a session's reads follow the tenant's retention).

@@ -106,7 +106,7 @@ impl Store {
 
     /// Deletes the `kind` of evidence of session `s` (`keys`: the image or read keys its
     /// `step_data` names; the rest is found by session id), marks the session purged at `now`
-    /// and records the audit row `audit` makes of the counts, in one transaction. `Conflict`
+    /// and records the audit row `audit` makes of the counts (if any), in one transaction. `Conflict`
     /// when the session changed since it was read (it is left for the next pass).
     pub async fn purge_session_evidence(
         &self,
@@ -114,7 +114,7 @@ impl Store {
         kind: Evidence,
         keys: &[String],
         now: i64,
-        audit: impl FnOnce(&EvidenceCounts) -> AuditEventRow,
+        audit: impl FnOnce(&EvidenceCounts) -> Option<AuditEventRow>,
     ) -> Result<EvidenceCounts> {
         let mut tx = self.write.begin().await?;
         let marked = sqlx::query(&format!(
@@ -138,7 +138,9 @@ impl Store {
             Evidence::Biometrics => delete_biometrics(&mut tx, &s.tenant_id, &s.id, keys).await?,
             Evidence::Documents => delete_documents(&mut tx, &s.tenant_id, &s.id, keys).await?,
         };
-        insert_audit(&mut tx, &audit(&counts)).await?;
+        if let Some(a) = audit(&counts) {
+            insert_audit(&mut tx, &a).await?;
+        }
         tx.commit().await?;
         Ok(counts)
     }

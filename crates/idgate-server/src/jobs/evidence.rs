@@ -2,7 +2,7 @@
 //! periods from `idgate tenant retention`, else `[retention]`), the biometrics and then the
 //! documents of sessions final for longer than the period are deleted (see
 //! `idgate_store::Evidence`), the session marked (`biometrics_purged_at`,
-//! `documents_purged_at`) and the purge audited (`session.evidence_purged`). Status, decision and
+//! `documents_purged_at`) and a purge that deleted something audited (`session.evidence_purged`). Status, decision and
 //! reasons stay. A session waiting for a reviewer (`in_manual_analysis`) or not final is never
 //! touched. A tenant or session that fails is reported and skipped; the others go on.
 
@@ -71,13 +71,16 @@ async fn purge_one(
     now: i64,
 ) -> Result<EvidenceCounts, StoreError> {
     let keys = crate::app::retention::collected_keys(&row.step_data, kind);
-    let audit = |c: &EvidenceCounts| AuditEventRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        tenant_id: row.tenant_id.clone(),
-        kind: "session.evidence_purged".into(),
-        subject: row.id.clone(),
-        detail: json!({"by": "retention", "evidence": kind.as_str(), "deleted": c}).to_string(),
-        created_at: now,
+    // audited when something was deleted (a session that collected nothing is only marked)
+    let audit = |c: &EvidenceCounts| {
+        (*c != EvidenceCounts::default()).then(|| AuditEventRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant_id: row.tenant_id.clone(),
+            kind: "session.evidence_purged".into(),
+            subject: row.id.clone(),
+            detail: json!({"by": "retention", "evidence": kind.as_str(), "deleted": c}).to_string(),
+            created_at: now,
+        })
     };
     st.store
         .purge_session_evidence(row, kind, &keys, now, audit)

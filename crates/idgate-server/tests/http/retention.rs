@@ -13,7 +13,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::common::{b64, bearer, start_with, testdata, TestServer};
-use crate::flow::{code, document, session_as};
+use crate::flow::{code, document, session_as, step};
 use crate::liveness::{api_pass, face_step};
 
 const CPF: &str = "529.982.247-25";
@@ -133,6 +133,10 @@ async fn retention_deletes_exactly_what_is_past_the_tenants_periods() {
 
         let done = collect(&s, &a, "a-done", false).await;
         approve(&s, &a, "a-done").await;
+        // a session that collected nothing: marked by the purge, nothing to audit
+        let page = session_as(&s, &a, "a-empty", CPF, json!([{"step": "device_scan"}])).await;
+        assert_eq!(step(&s, &page, "device_scan", json!({})).await.0, 200);
+        approve(&s, &a, "a-empty").await;
         let waiting = collect(&s, &a, "a-waiting", false).await;
         let collecting = collect(&s, &a, "a-collecting", true).await;
         let other = collect(&s, &b, "b-done", false).await;
@@ -168,7 +172,7 @@ async fn retention_deletes_exactly_what_is_past_the_tenants_periods() {
         let p = evidence::purge(st, 100).await.unwrap();
         assert_eq!(
             (p.biometrics_sessions, p.documents_sessions),
-            (1, 0),
+            (2, 0),
             "{p:?}"
         );
         let mut expect = before_done.clone();
@@ -199,7 +203,7 @@ async fn retention_deletes_exactly_what_is_past_the_tenants_periods() {
                 p.documents_sessions,
                 p.rows.document_reads
             ),
-            (0, 1, 1),
+            (0, 2, 1),
             "{p:?}"
         );
         assert_eq!(rows(&s, backend, "a-done", &done).await, [0, 0, 0, 0, 0]);
@@ -230,6 +234,10 @@ async fn retention_deletes_exactly_what_is_past_the_tenants_periods() {
             .map(|a| a.detail.as_str())
             .collect();
         assert_eq!(purges.len(), 2, "{purges:?}");
+        assert!(!audit
+            .iter()
+            .any(|a| a.subject == "a-empty" && a.kind == "session.evidence_purged"));
+        assert!(get(&s, &a, "a-empty").await["documents_purged_at"].is_string());
         assert!(purges[0].contains("\"biometrics\""), "{}", purges[0]);
         // once
         assert_eq!(evidence::purge(st, 100).await.unwrap(), Default::default());
@@ -309,5 +317,47 @@ async fn reads_made_on_their_own_expire_and_are_swept() {
             200
         );
         s.stop().await;
+    }
+}
+
+/// `idgate tenant retention` stores the tenant's periods (those the sweeper applies) and
+/// refuses periods out of range, naming each.
+#[tokio::test]
+async fn the_cli_sets_a_tenants_retention() {
+    use crate::webhooks::{idgate, json_out};
+    for backend in BACKENDS {
+        let url = idgate_store::testing::fresh_url(backend).await;
+        let dir =
+            std::env::temp_dir().join(format!("idgate-ret-{}", uuid::Uuid::new_v4().simple()));
+        let env = vec![
+            ("IDGATE_DATA_DIR", dir.display().to_string()),
+            ("DATABASE_URL", url.clone()),
+            ("IDGATE_MASTER_KEY", crate::common::MASTER_KEY.to_owned()),
+        ];
+        json_out(&["tenant", "create", "acme"], &env);
+        let set = ["tenant", "retention", "acme", "--biometrics-days", "7"];
+        let out = json_out(&[&set[..], &["--documents-days", "30"]].concat(), &env);
+        let want = TenantRetention {
+            biometrics_days: 7,
+            documents_days: 30,
+        };
+        assert_eq!(out, json!({"tenant": "acme", "retention": want}));
+        let bad = ["tenant", "retention", "acme", "--biometrics-days", "0"];
+        let bad = idgate(&[&bad[..], &["--documents-days", "40000"]].concat(), &env)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&bad.stderr);
+        assert!(!bad.status.success());
+        assert!(
+            err.contains("biometrics_days") && err.contains("documents_days"),
+            "{err}"
+        );
+        let store = idgate_store::Store::connect(&url).await.unwrap();
+        let id = store.tenant_by_name("acme").await.unwrap().id;
+        let all = store.tenant_retentions().await.unwrap();
+        let setting = all.into_iter().find(|(t, _)| *t == id).unwrap().1;
+        let defaults = Default::default();
+        let got = TenantRetention::resolve(setting.as_deref(), &defaults).unwrap();
+        assert_eq!(got, want, "the later refusal changed nothing");
     }
 }

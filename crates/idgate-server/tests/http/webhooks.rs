@@ -237,7 +237,7 @@ impl Drop for Proc {
     }
 }
 
-fn idgate(args: &[&str], env: &[(&str, String)]) -> Command {
+pub(crate) fn idgate(args: &[&str], env: &[(&str, String)]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_idgate"));
     c.args(args)
         .env_remove("DATABASE_URL")
@@ -248,7 +248,7 @@ fn idgate(args: &[&str], env: &[(&str, String)]) -> Command {
     c
 }
 
-fn json_out(args: &[&str], env: &[(&str, String)]) -> Value {
+pub(crate) fn json_out(args: &[&str], env: &[(&str, String)]) -> Value {
     let out = idgate(args, env).output().expect("run idgate");
     assert!(
         out.status.success(),
