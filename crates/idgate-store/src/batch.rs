@@ -6,7 +6,7 @@ use crate::dialect::in_order_params;
 use crate::error::{Result, StoreError};
 use crate::group::{cached_sql, placeholders, GroupWrite, Lanes};
 use crate::rows::{NewEvent, SessionRow};
-use crate::sessions::{bind_session, Created, COLS};
+use crate::sessions::{bind_session, Created, COLS, NCOLS};
 
 /// A session create: the row and its first event.
 pub(crate) struct SessionWrite {
@@ -55,12 +55,12 @@ impl Store {
         let sql = cached_sql("sessions", jobs.len(), self.backend, || {
             format!(
                 "INSERT INTO sessions ({COLS}) VALUES {} ON CONFLICT DO NOTHING",
-                placeholders(jobs.len(), 16)
+                placeholders(jobs.len(), NCOLS)
             )
         });
         let mut q = sqlx::query(&sql);
         for j in jobs {
-            q = bind_session!(q, &j.row);
+            q = bind_session(q, &j.row);
         }
         let n = q.execute(&mut *tx).await?.rows_affected();
         let inserted = if n == jobs.len() as u64 {

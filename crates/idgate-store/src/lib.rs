@@ -4,6 +4,7 @@
 
 mod authenticators;
 mod batch;
+mod columns;
 mod credentials;
 mod db;
 mod devices;

@@ -6,7 +6,7 @@ use crate::db::Store;
 use crate::error::Result;
 use crate::group::{cached_sql, placeholders, GroupWrite, Lanes};
 use crate::login_rows::{LoginEventRow, LoginJobRow, LoginRow};
-use crate::logins::{bind_login, write_side_effects, COLS};
+use crate::logins::{bind_login, write_side_effects, COLS, NCOLS};
 
 /// A new login with its events and jobs.
 pub(crate) struct LoginWrite {
@@ -26,12 +26,12 @@ impl GroupWrite for LoginWrite {
         let sql = cached_sql("logins", items.len(), store.backend, || {
             format!(
                 "INSERT INTO logins ({COLS}) VALUES {}",
-                placeholders(items.len(), 24)
+                placeholders(items.len(), NCOLS)
             )
         });
         let mut q = sqlx::query(&sql);
         for w in items {
-            q = bind_login!(q, &w.row);
+            q = bind_login(q, &w.row);
         }
         q.execute(&mut *tx).await?;
         let events: Vec<&LoginEventRow> = items.iter().flat_map(|w| &w.events).collect();

@@ -4,46 +4,18 @@
 
 use sqlx::{Any, Transaction};
 
+use crate::columns::columns;
 use crate::db::{Backend, Store};
 use crate::error::{Result, StoreError};
 use crate::group::{cached_sql, placeholders};
 use crate::login_rows::{AccessTokenRow, LoginEventRow, LoginJobRow, LoginRow};
 
-pub(crate) const COLS: &str = "id, tenant_id, client_id, short_token_hash, ws_token_hash, username, subject, scope, \
-                    lifetime, callback_url, challenge, choices, status, device_id, deny_reason, pushed_at, \
-                    scanned_at, jti, exchanged_at, created_at, expires_at, finished_at, updated_at, version";
-
-/// Binds every column of a [`LoginRow`] in [`COLS`] order (24 binds).
-macro_rules! bind_login {
-    ($q:expr, $l:expr) => {{
-        let l = $l;
-        $q.bind(&l.id)
-            .bind(&l.tenant_id)
-            .bind(&l.client_id)
-            .bind(&l.short_token_hash)
-            .bind(&l.ws_token_hash)
-            .bind(&l.username)
-            .bind(&l.subject)
-            .bind(&l.scope)
-            .bind(l.lifetime)
-            .bind(&l.callback_url)
-            .bind(l.challenge)
-            .bind(&l.choices)
-            .bind(&l.status)
-            .bind(&l.device_id)
-            .bind(&l.deny_reason)
-            .bind(l.pushed_at)
-            .bind(l.scanned_at)
-            .bind(&l.jti)
-            .bind(l.exchanged_at)
-            .bind(l.created_at)
-            .bind(l.expires_at)
-            .bind(l.finished_at)
-            .bind(l.updated_at)
-            .bind(l.version)
-    }};
-}
-pub(crate) use bind_login;
+columns!(
+    COLS, NCOLS, bind_login, LoginRow:
+    id, tenant_id, client_id, short_token_hash, ws_token_hash, username, subject, scope,
+    lifetime, callback_url, challenge, choices, status, device_id, deny_reason, pushed_at,
+    scanned_at, jti, exchanged_at, created_at, expires_at, finished_at, updated_at, version
+);
 
 /// Rows per multi-row statement for events and jobs (a login has a few of each).
 const CHUNK: usize = 128;
@@ -100,15 +72,11 @@ impl Store {
         jobs: &[LoginJobRow],
     ) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        bind_login!(
-            sqlx::query(&format!(
-                "INSERT INTO logins ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-                 $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
-            )),
-            l
-        )
-        .execute(&mut *tx)
-        .await?;
+        let sql = format!(
+            "INSERT INTO logins ({COLS}) VALUES {}",
+            placeholders(1, NCOLS)
+        );
+        bind_login(sqlx::query(&sql), l).execute(&mut *tx).await?;
         write_side_effects(&mut tx, self.backend, &refs(events), &refs(jobs)).await?;
         tx.commit().await?;
         Ok(())

@@ -3,19 +3,21 @@
 
 use sqlx::{Any, Transaction};
 
+use crate::columns::columns;
 use crate::db::Store;
 use crate::error::{Result, StoreError};
 use crate::face_rows::AuditEventRow;
 use crate::faces::insert_audit;
+use crate::group::placeholders;
 use crate::rows::{EventRow, NewEvent, SessionRow};
 
-pub(crate) const COLS: &str = "tenant_id, id, hash, token_hash, token_gen, document_number, settings, fingerprint, status, \
-                    step, step_data, decision, expires_at, token_expires_at, created_at, updated_at";
-/// [`COLS`] and the columns only the retention sweeper writes.
-pub(crate) const SELECT_COLS: &str =
-    "tenant_id, id, hash, token_hash, token_gen, document_number, settings, \
-    fingerprint, status, step, step_data, decision, expires_at, token_expires_at, created_at, \
-    updated_at, biometrics_purged_at, documents_purged_at";
+columns!(
+    COLS, NCOLS, bind_session, SessionRow:
+    tenant_id, id, hash, token_hash, token_gen, document_number, settings, fingerprint, status,
+    step, step_data, decision, expires_at, token_expires_at, created_at, updated_at;
+    // [`COLS`] and the columns only the retention sweeper writes
+    SELECT_COLS: biometrics_purged_at, documents_purged_at
+);
 
 /// Outcome of an insert.
 #[derive(Debug)]
@@ -56,39 +58,15 @@ pub struct ListFilter {
     pub limit: i64,
 }
 
-/// Binds every column of a [`SessionRow`] in [`COLS`] order (16 binds).
-macro_rules! bind_session {
-    ($q:expr, $s:expr) => {{
-        let s = $s;
-        $q.bind(&s.tenant_id)
-            .bind(&s.id)
-            .bind(&s.hash)
-            .bind(&s.token_hash)
-            .bind(s.token_gen)
-            .bind(&s.document_number)
-            .bind(&s.settings)
-            .bind(&s.fingerprint)
-            .bind(&s.status)
-            .bind(&s.step)
-            .bind(&s.step_data)
-            .bind(&s.decision)
-            .bind(s.expires_at)
-            .bind(s.token_expires_at)
-            .bind(s.created_at)
-            .bind(s.updated_at)
-    }};
-}
-pub(crate) use bind_session;
-
 impl Store {
     /// Inserts a session and its creation event.
     pub async fn insert_session(&self, s: &SessionRow, event: &NewEvent) -> Result<Created> {
         let mut tx = self.write.begin().await?;
         let sql = format!(
-            "INSERT INTO sessions ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-             ON CONFLICT DO NOTHING"
+            "INSERT INTO sessions ({COLS}) VALUES {} ON CONFLICT DO NOTHING",
+            placeholders(1, NCOLS)
         );
-        let inserted = bind_session!(sqlx::query(&sql), s)
+        let inserted = bind_session(sqlx::query(&sql), s)
             .execute(&mut *tx)
             .await?
             .rows_affected();
