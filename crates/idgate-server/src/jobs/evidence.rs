@@ -34,34 +34,49 @@ pub async fn purge(st: &AppState, limit: i64) -> Result<EvidencePurged, StoreErr
                 continue;
             }
         };
-        for kind in [Evidence::Biometrics, Evidence::Documents] {
-            let before = now - r.days(kind).max(1).saturating_mul(DAY_MS);
-            let due = st
-                .store
-                .sessions_due_for_purge(&tenant_id, kind, before, limit)
-                .await?;
-            for row in due {
-                // a row that fails is reported and skipped: it must not stop the rest
-                match purge_one(st, &row, kind, now).await {
-                    Ok(c) => {
-                        out.rows += c;
-                        match kind {
-                            Evidence::Biometrics => out.biometrics_sessions += 1,
-                            Evidence::Documents => out.documents_sessions += 1,
-                        }
-                    }
-                    Err(StoreError::Conflict(_)) => {}
-                    Err(e) => {
-                        tracing::warn!(session = %row.id, kind = kind.as_str(), error = %e, "could not purge session evidence; skipped")
-                    }
-                }
-            }
+        if let Err(e) = purge_tenant(st, &tenant_id, r, now, limit, &mut out).await {
+            tracing::warn!(tenant = %tenant_id, error = %e, "session evidence purge failed; tenant skipped");
         }
     }
     if out != EvidencePurged::default() {
         tracing::info!(?out, "session evidence purged");
     }
     Ok(out)
+}
+
+async fn purge_tenant(
+    st: &AppState,
+    tenant_id: &str,
+    r: TenantRetention,
+    now: i64,
+    limit: i64,
+    out: &mut EvidencePurged,
+) -> Result<(), StoreError> {
+    for kind in [Evidence::Biometrics, Evidence::Documents] {
+        let before = now - r.days(kind).max(1).saturating_mul(DAY_MS);
+        let due = st
+            .store
+            .sessions_due_for_purge(tenant_id, kind, before, limit)
+            .await?;
+        for row in due {
+            // a row that fails is reported and skipped: it must not stop the rest
+            match purge_one(st, &row, kind, now).await {
+                Ok(c) => {
+                    out.rows += c;
+                    match kind {
+                        Evidence::Biometrics => out.biometrics_sessions += 1,
+                        Evidence::Documents => out.documents_sessions += 1,
+                    }
+                }
+                // changed since it was read: the next pass sees it again
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => {
+                    tracing::warn!(session = %row.id, kind = kind.as_str(), error = %e, "could not purge session evidence; skipped")
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn purge_one(
