@@ -1,6 +1,7 @@
 //! What a session collected, and deleting it: its biometrics (the selfie and any other liveness
 //! image of its challenges, with their sealed templates; the liveness results; the face
-//! validations and document-portrait matches of those images) and its documents (every read its
+//! validations and document-portrait matches of those images; the device scan's fingerprint
+//! and CPF hash) and its documents (every read its
 //! steps made, referenced or not, with the sealed file and result and their portrait matches).
 //! Used by redaction ([`Store::redact_session`]) and by the retention sweeper
 //! ([`Store::purge_session_evidence`]), which marks the session and audits the purge in the same
@@ -51,6 +52,7 @@ impl Evidence {
 pub struct EvidenceCounts {
     pub face_images: u64,
     pub liveness_challenges: u64,
+    pub device_scans: u64,
     pub face_validations: u64,
     pub face_matches: u64,
     pub document_reads: u64,
@@ -60,6 +62,7 @@ impl std::ops::AddAssign for EvidenceCounts {
     fn add_assign(&mut self, o: Self) {
         self.face_images += o.face_images;
         self.liveness_challenges += o.liveness_challenges;
+        self.device_scans += o.device_scans;
         self.face_validations += o.face_validations;
         self.face_matches += o.face_matches;
         self.document_reads += o.document_reads;
@@ -169,7 +172,7 @@ async fn delete_each<'a>(
 }
 
 /// Deletes the session's images (`image_keys` and its challenges' images) with their face
-/// validations and portrait matches, then its liveness challenges. An image a live face
+/// validations and portrait matches, then its liveness challenges and its device-scan rows. An image a live face
 /// registration uses stays (the registration is the tenant's, not the session's).
 pub(crate) async fn delete_biometrics(
     tx: &mut Transaction<'static, Any>,
@@ -184,17 +187,20 @@ pub(crate) async fn delete_biometrics(
          (SELECT 1 FROM face_registrations r WHERE r.tenant_id = $1 \
           AND r.image_key = face_images.image_key AND r.deleted_at IS NULL)",
         "DELETE FROM liveness_challenges WHERE tenant_id = $1 AND {which}",
+        // the device scan's memory of the session (fingerprint, CPF hash), kept for its 24 h count
+        "DELETE FROM device_uses WHERE tenant_id = $1 AND {which}",
     ];
     let sources = std::iter::once((CHALLENGE_IMAGES, session_id))
         .chain(image_keys.iter().map(|k| ("image_key = $2", k.as_str())));
     let n = delete_each(tx, tenant, &stmts[..3], sources).await?;
-    let challenges = std::iter::once(("session_id = $2", session_id));
-    let c = delete_each(tx, tenant, &stmts[3..], challenges).await?;
+    let by_session = std::iter::once(("session_id = $2", session_id));
+    let c = delete_each(tx, tenant, &stmts[3..], by_session).await?;
     Ok(EvidenceCounts {
         face_validations: n[0],
         face_matches: n[1],
         face_images: n[2],
         liveness_challenges: c[0],
+        device_scans: c[1],
         document_reads: 0,
     })
 }

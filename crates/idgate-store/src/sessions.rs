@@ -198,12 +198,6 @@ impl Store {
                     .await?;
             }
         }
-        // the device scan's memory of this session (fingerprint and CPF hash) goes too
-        sqlx::query("DELETE FROM device_uses WHERE tenant_id = $1 AND session_id = $2")
-            .bind(&s.tenant_id)
-            .bind(&s.id)
-            .execute(&mut *tx)
-            .await?;
         let queued = record_event(&mut tx, event).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;

@@ -20,7 +20,7 @@ const CPF: &str = "529.982.247-25";
 const DAY: i64 = 86_400_000;
 
 /// Rows a session's evidence holds: `[selfie image, liveness challenges, face validations of
-/// the selfie, document reads, portrait matches of the selfie]`.
+/// the selfie, document reads, portrait matches of the selfie, device scans]`.
 async fn rows(s: &TestServer, backend: Backend, session_id: &str, selfie: &str) -> Vec<i64> {
     let queries = [
         (
@@ -42,6 +42,10 @@ async fn rows(s: &TestServer, backend: Backend, session_id: &str, selfie: &str) 
         (
             "SELECT COUNT(*) FROM document_face_matches WHERE image_key = $1",
             selfie,
+        ),
+        (
+            "SELECT COUNT(*) FROM device_uses WHERE session_id = $1",
+            session_id,
         ),
     ];
     let url = s.running.state.cfg.database_url();
@@ -76,12 +80,13 @@ async fn get(s: &TestServer, key: &str, id: &str) -> Value {
     v
 }
 
-/// A session of the tenant of `key` through its selfie and (unless `face_only`) an `others`
-/// document, which leaves it in manual analysis; returns its selfie's `image_key`.
+/// A session of the tenant of `key` through its device scan, its selfie and (unless
+/// `face_only`) an `others` document, which leaves it in manual analysis; returns its selfie's `image_key`.
 async fn collect(s: &TestServer, key: &str, id: &str, face_only: bool) -> String {
-    let steps = json!([{"step": "face_recognition"},
+    let steps = json!([{"step": "device_scan"}, {"step": "face_recognition"},
         {"step": "personal_document", "document_templates": ["others"]}]);
     let page = session_as(s, key, id, CPF, steps).await;
+    assert_eq!(step(s, &page, "device_scan", json!({})).await.0, 200);
     let (st, v) = face_step(s, &page).await;
     assert_eq!(st, 200, "{v}");
     if !face_only {
@@ -134,19 +139,23 @@ async fn retention_deletes_exactly_what_is_past_the_tenants_periods() {
         let done = collect(&s, &a, "a-done", false).await;
         approve(&s, &a, "a-done").await;
         // a session that collected nothing: marked by the purge, nothing to audit
-        let page = session_as(&s, &a, "a-empty", CPF, json!([{"step": "device_scan"}])).await;
-        assert_eq!(step(&s, &page, "device_scan", json!({})).await.0, 200);
-        approve(&s, &a, "a-empty").await;
+        session_as(&s, &a, "a-empty", CPF, json!([{"step": "device_scan"}])).await;
+        let cancel = "/v1/verification-sessions/a-empty/cancel";
+        assert_eq!(s.call(Method::POST, cancel, &bearer(&a), None).await.0, 200);
         let waiting = collect(&s, &a, "a-waiting", false).await;
         let collecting = collect(&s, &a, "a-collecting", true).await;
         let other = collect(&s, &b, "b-done", false).await;
         approve(&s, &b, "b-done").await;
         let before_done = rows(&s, backend, "a-done", &done).await;
         // one selfie, its challenges (drawn until one asked for two turns), one validation, one read
-        let [selfie, challenges, validations, reads, _] = before_done[..] else {
+        let [selfie, challenges, validations, reads, _, devices] = before_done[..] else {
             panic!("{before_done:?}")
         };
-        assert_eq!((selfie, validations, reads), (1, 1, 1), "{before_done:?}");
+        assert_eq!(
+            (selfie, validations, reads, devices),
+            (1, 1, 1, 1),
+            "{before_done:?}"
+        );
         assert!(challenges >= 1, "{before_done:?}");
         let kept = [
             ("a-waiting", waiting),
@@ -206,7 +215,7 @@ async fn retention_deletes_exactly_what_is_past_the_tenants_periods() {
             (0, 2, 1),
             "{p:?}"
         );
-        assert_eq!(rows(&s, backend, "a-done", &done).await, [0, 0, 0, 0, 0]);
+        assert_eq!(rows(&s, backend, "a-done", &done).await, [0; 6]);
         let after = get(&s, &a, "a-done").await;
         assert!(after["documents_purged_at"].is_string(), "{after}");
         assert_eq!(after["decision"], before["decision"]);
