@@ -76,6 +76,13 @@ pub async fn start(cfg: Config, clock: Arc<dyn Clock>) -> Result<Running, String
     } else {
         None
     };
+    if cfg.webhooks.allow_private || cfg.login.push_allow_private {
+        tracing::warn!(
+            webhooks = cfg.webhooks.allow_private,
+            push = cfg.login.push_allow_private,
+            "outbound calls may go to private addresses and plain http (allow_private): for tests and on-premises only"
+        );
+    }
     let login = crate::app::login_runtime::LoginRuntime::load(
         &store,
         &keys,
