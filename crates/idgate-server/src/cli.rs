@@ -1,6 +1,6 @@
 //! The command line: `serve`, `migrate`, `tenant create|policy|frame-origins|limits|retention|redirect-url|allow-http`, `api-key
 //! create|list|revoke`, `client create|list|revoke|rotate-secret`, `webhook add|replay|list|remove|
-//! rotate-secret`, `config check` (the credential commands in [`crate::cli_credentials`]). Commands that create things print one JSON object on
+//! rotate-secret`, `operator invite|list|remove` ([`crate::cli_operator`]), `config check` (the credential commands in [`crate::cli_credentials`]). Commands that create things print one JSON object on
 //! stdout and nothing else; diagnostics go to stderr.
 
 use std::path::PathBuf;
@@ -71,6 +71,11 @@ enum Cmd {
     Device {
         #[command(subcommand)]
         cmd: crate::cli_credentials::DeviceCmd,
+    },
+    /// Operators of the console (passkey sign-in).
+    Operator {
+        #[command(subcommand)]
+        cmd: crate::cli_operator::OperatorCmd,
     },
     /// Webhook endpoints and deliveries.
     Webhook {
@@ -365,6 +370,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Cmd::ApiKey { cmd } => crate::cli_credentials::api_key(&cfg, now, cmd).await,
         Cmd::Device { cmd } => crate::cli_credentials::device(&cfg, now, cmd).await,
+        Cmd::Operator { cmd } => crate::cli_operator::run(&cfg, now, cmd).await,
         Cmd::Keys {
             cmd: KeysCmd::Rotate,
         } => {

@@ -62,6 +62,8 @@ pub struct Config {
     pub geoip_db: PathBuf,
     /// How long session events, finished deliveries and finished logins are kept.
     pub retention: crate::jobs::retention::RetentionConfig,
+    /// The operator console: origin and relying party of its passkeys, sign-in lifetimes.
+    pub console: crate::app::console::config::ConsoleConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -115,6 +117,7 @@ impl Default for Config {
             limits: Default::default(),
             geoip_db: PathBuf::new(),
             retention: Default::default(),
+            console: Default::default(),
         }
     }
 }

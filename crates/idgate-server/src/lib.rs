@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod cli_credentials;
+pub mod cli_operator;
 pub mod clock;
 pub mod config;
 pub mod http;

@@ -52,6 +52,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0017_push_guards.sql"),
     ),
     (
+        18,
+        "operators",
+        include_str!("../migrations/0018_operators.sql"),
+    ),
+    (
         19,
         "lifecycle",
         include_str!("../migrations/0019_lifecycle.sql"),

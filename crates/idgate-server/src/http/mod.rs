@@ -3,6 +3,7 @@
 
 mod authenticator;
 pub mod clients;
+pub mod console;
 pub mod device_ws;
 mod documents;
 pub mod error;
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> Router {
     let rid = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_millis(state.cfg.limits.request_timeout_ms.max(1));
     routes::router(&state)
+        .merge(console::router(state.clone()))
         .fallback(|| async { Fail::<V1>::new(ApiError::new(Code::NotFound, "no such route")) })
         .method_not_allowed_fallback(|| async {
             Fail::<V1>::new(ApiError::new(

@@ -2,6 +2,8 @@
 
 mod background;
 mod common;
+mod console;
+mod console_support;
 mod credentials;
 mod devices;
 mod digital;

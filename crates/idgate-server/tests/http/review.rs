@@ -40,7 +40,7 @@ async fn types_for(rx: &Receiver, n: usize, id: &str) -> Vec<String> {
         .collect()
 }
 
-async fn hooked(s: &TestServer, tenant: &str) -> Receiver {
+pub(crate) async fn hooked(s: &TestServer, tenant: &str) -> Receiver {
     let rx = Receiver::default();
     let addr = rx.serve("127.0.0.1:0".parse().unwrap()).await;
     let st = &s.running.state;

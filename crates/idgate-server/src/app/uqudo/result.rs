@@ -18,6 +18,7 @@ use crate::app::faces::images::{embedding_of, image_aad};
 use crate::app::faces::input::ImageSource;
 use crate::app::login::Client;
 use crate::app::sessions as core_sessions;
+use crate::app::tenant::Tenant;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -154,27 +155,7 @@ pub async fn image(
     id: &str,
 ) -> Result<(Vec<u8>, &'static str), ApiError> {
     let t = &client.tenant;
-    if uuid::Uuid::parse_str(id).is_err() {
-        return Err(ApiError::not_found("image"));
-    }
-    let bytes = match st.store.document(&t.id, id).await {
-        Ok(row) => docs::open_file(st, &row)?,
-        Err(StoreError::NotFound) => {
-            let sealed = st
-                .store
-                .face_image_sealed(&t.id, id)
-                .await
-                .map_err(|e| match e {
-                    StoreError::NotFound => ApiError::not_found("image"),
-                    other => other.into(),
-                })?;
-            st.keys.open(&sealed, &image_aad(&t.id, id)).map_err(|e| {
-                tracing::error!(error = %e, "face image cannot be opened");
-                ApiError::internal()
-            })?
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let bytes = open_image(st, t, id).await?;
     let audit = AuditEventRow {
         id: uuid::Uuid::new_v4().to_string(),
         tenant_id: t.id.clone(),
@@ -188,7 +169,34 @@ pub async fn image(
     Ok((bytes, media))
 }
 
-fn media_type(b: &[u8]) -> &'static str {
+/// The decrypted bytes of the tenant's document file (`ocr_key`) or face image (`image_key`)
+/// `id`; `404` for an unknown id or another tenant's. The caller audits the read.
+pub async fn open_image(st: &AppState, t: &Tenant, id: &str) -> Result<Vec<u8>, ApiError> {
+    if uuid::Uuid::parse_str(id).is_err() {
+        return Err(ApiError::not_found("image"));
+    }
+    match st.store.document(&t.id, id).await {
+        Ok(row) => docs::open_file(st, &row),
+        Err(StoreError::NotFound) => {
+            let sealed = st
+                .store
+                .face_image_sealed(&t.id, id)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => ApiError::not_found("image"),
+                    other => other.into(),
+                })?;
+            st.keys.open(&sealed, &image_aad(&t.id, id)).map_err(|e| {
+                tracing::error!(error = %e, "face image cannot be opened");
+                ApiError::internal()
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The media type of image or document bytes, by their magic number.
+pub fn media_type(b: &[u8]) -> &'static str {
     if b.starts_with(b"\xFF\xD8") {
         "image/jpeg"
     } else if b.starts_with(b"\x89PNG") {
