@@ -16,14 +16,20 @@ use crate::http::error::ApiError;
 use crate::http::i18n::Lang;
 use crate::state::AppState;
 
-/// One list: each row's label, whether it is live, and its revoke action path segment.
+/// One credential list: its heading, the path segment of its revoke action and the key of a
+/// row's id.
+struct Kind<'a> {
+    title: &'a str,
+    path: &'a str,
+    id_key: &'a str,
+}
+
+/// A list with a revoke button per live row (`label` names a row, `live` says if it is).
 fn list(
     lang: Lang,
     csrf: &str,
-    title: &str,
-    kind: &str,
+    k: Kind,
     rows: &Value,
-    id_key: &str,
     label: impl Fn(&Value) -> String,
     live: impl Fn(&Value) -> bool,
 ) -> String {
@@ -32,13 +38,14 @@ fn list(
         .map(|a| {
             a.iter()
                 .map(|r| {
-                    let id = r[id_key].as_str().unwrap_or_default();
+                    let id = r[k.id_key].as_str().unwrap_or_default();
                     let action = if live(r) {
                         format!(
-                            "<form method=\"post\" action=\"/console/admin/{kind}/{id}/revoke\">\
+                            "<form method=\"post\" action=\"/console/admin/{path}/{id}/revoke\">\
                              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
                              <button type=\"submit\">{}</button></form>",
                             t(lang, "admin.revoke"),
+                            path = k.path,
                             id = esc(id),
                             csrf = esc(csrf)
                         )
@@ -53,7 +60,10 @@ fn list(
                 .collect()
         })
         .unwrap_or_default();
-    format!("<section><h2>{title}</h2><ul class=\"creds\">{items}</ul></section>")
+    format!(
+        "<section><h2>{}</h2><ul class=\"creds\">{items}</ul></section>",
+        k.title
+    )
 }
 
 /// `GET /console/admin` (admins only).
@@ -67,10 +77,12 @@ pub async fn overview(State(st): State<AppState>, s: Signed) -> Response {
     let keys = list(
         lang,
         csrf,
-        &t(lang, "admin.keys"),
-        "api-keys",
+        Kind {
+            title: &t(lang, "admin.keys"),
+            path: "api-keys",
+            id_key: "api_key_id",
+        },
         &v["api_keys"],
-        "api_key_id",
         |r| {
             format!(
                 "{} · {}",
@@ -83,10 +95,12 @@ pub async fn overview(State(st): State<AppState>, s: Signed) -> Response {
     let clients = list(
         lang,
         csrf,
-        &t(lang, "admin.clients"),
-        "clients",
+        Kind {
+            title: &t(lang, "admin.clients"),
+            path: "clients",
+            id_key: "client_id",
+        },
         &v["clients"],
-        "client_id",
         |r| {
             format!(
                 "{} · {}",
@@ -99,10 +113,12 @@ pub async fn overview(State(st): State<AppState>, s: Signed) -> Response {
     let hooks = list(
         lang,
         csrf,
-        &t(lang, "admin.webhooks"),
-        "webhooks",
+        Kind {
+            title: &t(lang, "admin.webhooks"),
+            path: "webhooks",
+            id_key: "webhook_id",
+        },
         &v["webhooks"],
-        "webhook_id",
         |r| r["url"].as_str().unwrap_or("").to_owned(),
         |r| r["enabled"] == true,
     );
@@ -148,7 +164,7 @@ pub async fn revoke(
     if let Err(e) = s.0.require_admin() {
         return s.fail(&e);
     }
-    if let Err(r) = s.check_csrf(form.get("csrf").map(String::as_str)) {
+    if let Some(r) = s.csrf_refusal(form.get("csrf").map(String::as_str)) {
         return r;
     }
     let what = match kind.as_str() {

@@ -119,7 +119,7 @@ pub async fn logout(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = signed.check_csrf(form.get("csrf").map(String::as_str)) {
+    if let Some(r) = signed.csrf_refusal(form.get("csrf").map(String::as_str)) {
         return r;
     }
     if let Some(token) = super::html::cookie(&headers, COOKIE) {

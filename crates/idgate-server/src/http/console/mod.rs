@@ -6,7 +6,7 @@
 //!   SameSite=Strict, `Secure` except on a plain-http localhost origin; idle timeout and
 //!   absolute lifetime in `[console]`); a page without one redirects to `/console/login`,
 //!   anything else is `401`.
-//! - [`Signed::check_csrf`]: every state-changing form carries the sign-in's CSRF token
+//! - [`Signed::csrf_refusal`]: every state-changing form carries the sign-in's CSRF token
 //!   (synchronizer token, compared in constant time), else `403`.
 //! - [`same_origin`]: a `POST` whose `Origin` is not the console's is refused (`403`) before
 //!   its body is read; bodies are bounded ([`MAX_FORM_BYTES`] for forms).
@@ -138,16 +138,16 @@ async fn asset(Path(file): Path<String>) -> Response {
 pub struct Signed(pub Operator, pub Lang);
 
 impl Signed {
-    /// `403` unless `token` is this sign-in's CSRF token.
-    pub fn check_csrf(&self, token: Option<&str>) -> Result<(), Response> {
+    /// The `403` page unless `token` is this sign-in's CSRF token.
+    pub fn csrf_refusal(&self, token: Option<&str>) -> Option<Response> {
         if token.is_some_and(|t| self.0.csrf_ok(t)) {
-            return Ok(());
+            return None;
         }
         let e = ApiError::new(
             Code::Forbidden,
             "missing or wrong CSRF token; reload the page",
         );
-        Err(self.fail(&e))
+        Some(self.fail(&e))
     }
 
     /// `e` as a page of this operator.

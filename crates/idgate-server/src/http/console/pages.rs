@@ -270,7 +270,7 @@ pub async fn review(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = s.check_csrf(form.get("csrf").map(String::as_str)) {
+    if let Some(r) = s.csrf_refusal(form.get("csrf").map(String::as_str)) {
         return r;
     }
     let unknown: Vec<FieldError> = form
