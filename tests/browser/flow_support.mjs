@@ -29,13 +29,14 @@ export async function freePort() {
   return new Promise((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
 }
 
-/** Starts idgate; answers `{base, apiKey, dataDir, cli(args), api(method, path, body), stop()}`. */
-export async function startIdgate() {
+/** Starts idgate; answers `{base, port, apiKey, dataDir, cli(args), api(method, path, body), stop()}`.
+ * `env(port)`: extra environment for the server and its CLI (e.g. `IDGATE_CONSOLE__*`). */
+export async function startIdgate({ env: extra = () => ({}) } = {}) {
   assert.ok(existsSync(bin), `build the server first (cargo build -p idgate-server): ${bin}`);
   assert.ok(existsSync(testdata), `\n\n*** ${testdata} is missing: the flow tests need ../shared/testdata ***\n`);
   const dataDir = tmp('idgate-flow-');
   const port = await freePort();
-  const env = { ...process.env, IDGATE_LOG: 'warn', IDGATE_WEBHOOKS__ALLOW_PRIVATE: 'true', IDGATE_MODELS_DIR: process.env.IDGATE_MODELS_DIR || join(root, 'models') };
+  const env = { ...process.env, IDGATE_LOG: 'warn', IDGATE_WEBHOOKS__ALLOW_PRIVATE: 'true', IDGATE_MODELS_DIR: process.env.IDGATE_MODELS_DIR || join(root, 'models'), ...extra(port) };
   delete env.DATABASE_URL;
   delete env.IDGATE_BIN;
   const proc = spawn(bin, ['serve', '--dev', '--data', dataDir, '--listen', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -62,7 +63,7 @@ export async function startIdgate() {
     });
     return { status: res.status, json: await res.json().catch(() => null) };
   }
-  return { base, apiKey, dataDir, cli, api, stop: () => proc.kill('SIGTERM') };
+  return { base, port, apiKey, dataDir, cli, api, stop: () => proc.kill('SIGTERM') };
 }
 
 /** A y4m for chromium's fake camera, made by ffmpeg from `input` (an image is held `seconds`). */

@@ -131,6 +131,18 @@ fn document_section(lang: Lang, id: &str, d: &screens::DocumentPart, n: usize) -
                 .collect()
         })
         .unwrap_or_default();
+    let fields = if fields.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+             <th scope=\"col\">{}</th></tr></thead><tbody>{fields}</tbody></table>",
+            t(lang, "col.field"),
+            t(lang, "col.value"),
+            t(lang, "col.confidence"),
+            t(lang, "col.check")
+        )
+    };
     let mrz = if r["mrz"].is_object() {
         let lines = kv(&r["mrz"]["lines"]);
         format!(
@@ -143,15 +155,15 @@ fn document_section(lang: Lang, id: &str, d: &screens::DocumentPart, n: usize) -
     };
     format!(
         "<section class=\"doc\"><h3>{title} {n} · {template}</h3>{img}\
-         <table><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th></tr></thead>\
-         <tbody>{fields}</tbody></table>{mrz}<h4>{val}</h4>{validation}</section>",
+{fields}{mrz}<h4>{val}</h4>{validation}</section>",
         title = t(lang, "detail.document"),
         template = kv(&r["template"]),
-        img = image_tag(lang, id, &d.ocr_key, &format!("{} {n}", t(lang, "detail.document"))),
-        c1 = t(lang, "col.field"),
-        c2 = t(lang, "col.value"),
-        c3 = t(lang, "col.confidence"),
-        c4 = t(lang, "col.check"),
+        img = image_tag(
+            lang,
+            id,
+            &d.ocr_key,
+            &format!("{} {n}", t(lang, "detail.document"))
+        ),
         val = t(lang, "detail.validation"),
         validation = kv(&r["validation"]),
     )
