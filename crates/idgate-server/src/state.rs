@@ -61,6 +61,33 @@ pub struct Metrics {
     pub webhooks_delivered: AtomicU64,
     pub webhooks_failed: AtomicU64,
     pub sessions_expired: AtomicU64,
+    /// Completed passes of the expiry sweeper (also a channel, so a test can wait for one).
+    pub sweeps: SweepCount,
+}
+
+/// How many sweeper passes have completed.
+pub struct SweepCount(tokio::sync::watch::Sender<u64>);
+
+impl Default for SweepCount {
+    fn default() -> Self {
+        Self(tokio::sync::watch::Sender::new(0))
+    }
+}
+
+impl SweepCount {
+    pub fn done(&self) {
+        self.0.send_modify(|n| *n += 1);
+    }
+
+    pub fn get(&self) -> u64 {
+        *self.0.borrow()
+    }
+
+    /// Waits until at least `n` passes have completed.
+    pub async fn reached(&self, n: u64) {
+        let mut rx = self.0.subscribe();
+        let _ = rx.wait_for(|got| *got >= n).await;
+    }
 }
 
 impl Metrics {
@@ -107,10 +134,17 @@ impl Metrics {
             ),
         ];
         let mut out = String::new();
-        for (name, help, v) in rows {
+        let counters = rows
+            .into_iter()
+            .map(|(name, help, v)| (name, help, v.load(Ordering::Relaxed)))
+            .chain([(
+                "idgate_sweeper_passes_total",
+                "passes of the expiry and retention sweeper completed",
+                self.sweeps.get(),
+            )]);
+        for (name, help, v) in counters {
             out.push_str(&format!(
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
-                v.load(Ordering::Relaxed)
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}\n"
             ));
         }
         out

@@ -44,6 +44,7 @@ pub async fn run(st: AppState, mut shutdown: watch::Receiver<bool>) {
         if let Err(e) = super::retention::purge(&st).await {
             tracing::warn!(error = %e, "retention purge failed");
         }
+        st.metrics.sweeps.done();
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,
