@@ -1,40 +1,13 @@
 //! MRZ fast path against the real PP-OCRv5 models on the shared document photos: every zone
 //! must be read exactly with every check digit valid. Run `scripts/setup.sh` first.
 
-use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, OnceLock};
-
 use idgate_vision::document::mrz::{parse_mrz, read_mrz, CheckField, MrzFormat, MrzRead};
-use idgate_vision::document::ocr::{default_models_dir, OcrEngine};
 use image::RgbImage;
 
-fn testdata() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata");
-    assert!(
-        dir.join("documents/passport").is_dir(),
-        "\n\n*** TEST DATA MISSING: {}/documents/passport not found (shared/testdata beside the checkout). ***\n",
-        dir.display()
-    );
-    dir
-}
+#[path = "support/documents.rs"]
+mod documents;
 
-fn engine() -> MutexGuard<'static, OcrEngine> {
-    static ENGINE: OnceLock<Mutex<OcrEngine>> = OnceLock::new();
-    ENGINE
-        .get_or_init(|| match OcrEngine::load(&default_models_dir()) {
-            Ok(e) => Mutex::new(e),
-            Err(e) => panic!("\n\n*** OCR MODELS MISSING ({e}). Run scripts/setup.sh. ***\n"),
-        })
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-}
-
-fn open(rel: &str) -> RgbImage {
-    let path = testdata().join(rel);
-    image::open(&path)
-        .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()))
-        .to_rgb8()
-}
+use documents::{engine, ground_truth, open, passport_lines, truth_lines};
 
 fn read(img: &RgbImage, name: &str) -> MrzRead {
     let r = read_mrz(&mut engine(), img).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -68,16 +41,8 @@ fn assert_exact(r: &MrzRead, want: &[String], name: &str) {
 }
 
 fn passport(name: &str) {
-    let dir = "documents/passport";
-    let want: Vec<String> =
-        std::fs::read_to_string(testdata().join(format!("{dir}/{name}.mrz.txt")))
-            .unwrap_or_else(|e| panic!("{name}.mrz.txt: {e}"))
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(String::from)
-            .collect();
-    let r = read(&open(&format!("{dir}/{name}.jpg")), name);
+    let want = passport_lines(name);
+    let r = read(&open(&format!("documents/passport/{name}.jpg")), name);
     assert_exact(&r, &want, name);
     assert!(!r.upside_down, "{name}: upright photo reported upside down");
 }
@@ -113,15 +78,7 @@ fn rou_id_card() {
 }
 
 fn cin_lines() -> Vec<String> {
-    let path = testdata().join("documents/br_synthetic/ground_truth.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let v: serde_json::Value = serde_json::from_str(&text).expect("ground_truth.json");
-    v["cin_td1_synth"]["mrz"]
-        .as_array()
-        .expect("cin_td1_synth.mrz")
-        .iter()
-        .map(|l| l.as_str().expect("line").to_string())
-        .collect()
+    truth_lines(&ground_truth()["cin_td1_synth"]["mrz"])
 }
 
 #[test]

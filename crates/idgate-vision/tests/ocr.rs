@@ -2,45 +2,16 @@
 //! the printed values come back as lines, upside-down pages are turned, images without text
 //! give `no_text`. Run `scripts/setup.sh` first.
 
-use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, OnceLock};
-
-use idgate_vision::document::ocr::{default_models_dir, read_text, OcrEngine, TextLine};
+use idgate_vision::document::ocr::{read_text, TextLine};
 use image::RgbImage;
 
-fn testdata() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata");
-    assert!(
-        dir.join("documents/br_synthetic/ground_truth.json").is_file(),
-        "\n\n*** TEST DATA MISSING: {}/documents/br_synthetic not found (shared/testdata beside the checkout). ***\n",
-        dir.display()
-    );
-    dir
-}
+#[path = "support/documents.rs"]
+mod documents;
 
-fn engine() -> MutexGuard<'static, OcrEngine> {
-    static ENGINE: OnceLock<Mutex<OcrEngine>> = OnceLock::new();
-    ENGINE
-        .get_or_init(|| match OcrEngine::load(&default_models_dir()) {
-            Ok(e) => Mutex::new(e),
-            Err(e) => panic!("\n\n*** OCR MODELS MISSING ({e}). Run scripts/setup.sh. ***\n"),
-        })
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-}
-
-fn open(rel: &str) -> RgbImage {
-    let path = testdata().join(rel);
-    image::open(&path)
-        .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()))
-        .to_rgb8()
-}
+use documents::{engine, ground_truth, open};
 
 fn expected(key: &str) -> Vec<String> {
-    let path = testdata().join("documents/br_synthetic/ground_truth.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let v: serde_json::Value = serde_json::from_str(&text).expect("ground_truth.json");
-    v[key]
+    ground_truth()[key]
         .as_array()
         .unwrap_or_else(|| panic!("{key} in ground truth"))
         .iter()

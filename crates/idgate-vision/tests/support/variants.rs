@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use idgate_vision::document::ocr::homography;
 use image::{imageops, Rgb, RgbImage};
 
 /// One generated variant.
@@ -147,34 +148,4 @@ fn bilinear(img: &RgbImage, u: f32, v: f32) -> Rgb<u8> {
         let bot = c[i] + (d[i] - c[i]) * fx;
         (top + (bot - top) * fy).round() as u8
     }))
-}
-
-/// The homography (row-major 3×3, h33 = 1) taking the four `from` points to `to`.
-pub fn homography(from: &[[f64; 2]; 4], to: &[[f64; 2]; 4]) -> [f64; 9] {
-    let mut a = [[0.0f64; 9]; 8];
-    for i in 0..4 {
-        let ([x, y], [u, v]) = (from[i], to[i]);
-        a[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
-        a[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
-    }
-    for col in 0..8 {
-        let pivot = (col..8)
-            .max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs()))
-            .unwrap_or(col);
-        a.swap(col, pivot);
-        let pivot_row = a[col];
-        let d = pivot_row[col];
-        let norm: [f64; 9] = pivot_row.map(|v| v / d);
-        a[col] = norm;
-        for (r, row) in a.iter_mut().enumerate() {
-            if r != col {
-                let f = row[col];
-                for (v, p) in row.iter_mut().zip(norm).skip(col) {
-                    *v -= f * p;
-                }
-            }
-        }
-    }
-    let h: Vec<f64> = (0..8).map(|r| a[r][8]).collect();
-    [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], 1.0]
 }

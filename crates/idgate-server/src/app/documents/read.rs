@@ -155,7 +155,7 @@ fn from_image(
         Method::Ocr(_) => {
             let lines = read_text(engine, image).map_err(vision_error)?;
             read.text_lines = lines.len();
-            let items: Vec<TextItem> = lines.iter().map(item).collect();
+            let items: Vec<TextItem> = lines.iter().map(TextLine::item).collect();
             from_items(read, method, &items)
         }
         Method::Store => Ok(()),
@@ -207,20 +207,4 @@ fn mrz_among(items: &[TextItem]) -> Option<MrzPart> {
         confidence,
         upside_down: false,
     })
-}
-
-/// An OCR line as the extractor's item: its axis-aligned bounding box.
-fn item(l: &TextLine) -> TextItem {
-    let xs = l.quad.iter().map(|p| p[0]);
-    let ys = l.quad.iter().map(|p| p[1]);
-    let (x0, x1) = xs.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
-    let (y0, y1) = ys.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
-    TextItem {
-        text: l.text.clone(),
-        confidence: l.confidence,
-        x: x0,
-        y: y0,
-        w: x1 - x0,
-        h: y1 - y0,
-    }
 }

@@ -321,6 +321,12 @@ pub(super) fn extend_quad(q: &Quad, k: f32) -> Quad {
     ]
 }
 
+/// The mean of the quad's corners.
+pub(super) fn centre(q: &Quad) -> [f32; 2] {
+    let s = q.iter().fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
+    [s[0] / 4.0, s[1] / 4.0]
+}
+
 /// The same quad read upside down.
 pub fn rotate_quad_180(q: &Quad) -> Quad {
     [q[2], q[3], q[0], q[1]]

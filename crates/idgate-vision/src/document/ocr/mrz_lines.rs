@@ -1,8 +1,7 @@
 //! Finding an MRZ's lines among detected text boxes: joining the pieces of one printed line,
 //! keeping long thin lines, spotting the block of equal stacked lines, and crop padding.
 
-use super::centre;
-use super::geometry::{convex_hull, min_area_rect, quad_size, Quad};
+use super::geometry::{centre, convex_hull, min_area_rect, quad_size, Quad};
 
 /// A 30-character line's box is ~15 times longer than high; keep margin for tight boxes.
 const MIN_ASPECT: f32 = 10.0;

@@ -1,21 +1,21 @@
-//! MRZ fast path: detect text boxes (on a small copy of the image first, at a larger scale only
-//! if that finds no valid zone), join the pieces of each printed line, keep the long thin lines,
-//! recognise only those (upright or turned 180°) with the recogniser's output cut to the MRZ
-//! alphabet, and parse the best 2- or 3-line group.
+//! MRZ fast path: detect text boxes once on a small copy of the image, and from those boxes
+//! alone find the page (turned, tilted, in perspective or small in the photo: see
+//! [`rectify`](super::rectify)); read flat, detect again and recognise only the long thin lines
+//! (upright or turned 180°) with the recogniser's output cut to the MRZ alphabet, parsing the
+//! best 2- or 3-line group (see [`mrz_zone`](super::mrz_zone)). Larger detection scales and
+//! the page as photographed are tried only when that finds no valid zone.
 
 use std::time::Instant;
 
 use image::RgbImage;
 use serde::Serialize;
 
-use super::deskew::{skew_degrees, straighten};
 use super::detect::{detect, DetLimits};
-use super::geometry::{crop_quad, quad_size, rotate_quad_180, Quad};
-use super::mrz_lines::{candidates, close_pair, down, equal_lines, join_lines, pad_quad};
-use super::recognize::REC_HEIGHT;
-use super::rectify::{level_crop, level_region, upscale_for};
-use super::{Head, OcrEngine};
-use crate::document::mrz::{parse_mrz, Mrz};
+use super::geometry::{quad_size, Quad};
+use super::mrz_zone::{complete, read_zone, score, settled, Group};
+use super::rectify::{flatten, level_photo, level_region, page_quad, upscale_for};
+use super::OcrEngine;
+use crate::document::mrz::Mrz;
 use crate::VisionError;
 
 /// What the fast path read, with the zone as recognised and how long it took.
@@ -51,58 +51,57 @@ const MRZ_LIMITS: DetLimits = DetLimits {
     min_side: 512,
     max_side: 960,
 };
-/// A page smaller than this (a small scan, 300–450 px wide) is also read enlarged
-/// `UPSCALE` times with a sharp filter: its MRZ characters are a few pixels high, and the
-/// recogniser reads sharper strokes better than a bilinear stretch of the line.
+/// A scan whose longer side is below this (300–450 px wide) is read enlarged with a sharp
+/// filter (see [`upscale_for`]): its MRZ characters are a few pixels high, and the recogniser
+/// reads sharp strokes at its own height better than a bilinear stretch of the line.
 const SMALL_SIDE: u32 = 720;
-const UPSCALE: u32 = 2;
-/// Crop heights tried (relative to the detected box) when the first read fails its checks.
-const PAD_VARIANTS: [f32; 3] = [1.0, 1.2, 0.85];
-/// MRZ lines are recognised narrower than their aspect ratio: OCR-B is monospace and widely
-/// spaced, and the recogniser's cost grows with the crop's width.
-const MRZ_X_SCALE: f32 = 0.7;
-/// And never wider than 20 columns per character of the longest MRZ line (TD3, 44): 2.5
-/// recogniser steps per character, which still separate every filler of a `<<<<` run.
-/// At `MRZ_X_SCALE` sharp passport photos come out at up to 26 columns per character, for
-/// nothing; reads go wrong only below ~15.
-const MRZ_MAX_WIDTH: u32 = 44 * 20;
+/// The flat page is sampled at most this much larger than in the photo.
+const MAX_FLAT_SCALE: u32 = 2;
 
-/// Finds and reads the machine-readable zone of a document photo or scan. A page whose zone
-/// does not read at first is read enlarged (if small), detected at a larger scale, cut out of
-/// the photo level around its text (if tilted or small in the photo), and last straightened
-/// whole by the skew of its text lines.
+/// Finds and reads the machine-readable zone of a document photo or scan. One detection on a
+/// small copy gives the page's geometry; a page turned, tilted, in perspective or small in the
+/// photo is read flat from there (else the text's level region, else the whole photo turned
+/// level). Only when that finds no
+/// valid zone are larger detection scales and the page as photographed tried.
 /// `NoText` when the image has no text lines; `NoMrz` when no zone parses.
 pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, VisionError> {
     let t0 = Instant::now();
     let mut run = Passes::default();
-    let boxes = run.pass(engine, img, QUICK_LIMITS)?;
-    if !run.done() && img.width().max(img.height()) < SMALL_SIDE {
-        let (w, h) = (img.width() * UPSCALE, img.height() * UPSCALE);
-        let large = image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom);
-        run.pass(engine, &large, QUICK_LIMITS)?;
-    }
-    if !run.done() {
-        run.pass(engine, img, MRZ_LIMITS)?;
-    }
-    if !run.done() {
-        // the card cut out of the photo, level: its zone larger in the detector's input
-        if let Some(region) = level_region(&boxes, img.width(), img.height()) {
-            let (w, h) = quad_size(&region);
-            let card = level_crop(img, &region, upscale_for(w.max(h)).min(UPSCALE));
-            run.pass(engine, &card, QUICK_LIMITS)?;
-            if !run.done() {
-                run.pass(engine, &card, MRZ_LIMITS)?;
-            }
+    let side = img.width().max(img.height());
+    let enlarged;
+    let photo = if side < SMALL_SIDE {
+        let k = upscale_for(side as f32);
+        let (w, h) = (img.width() * k, img.height() * k);
+        enlarged = image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom);
+        &enlarged
+    } else {
+        img
+    };
+    let boxes = run.detect(engine, photo, QUICK_LIMITS)?;
+    let (w, h) = (photo.width(), photo.height());
+    let mut pages = vec![page_quad(photo, &boxes), level_region(&boxes, w, h)];
+    pages.push(level_photo(&boxes, w, h));
+    let mut pages: Vec<Quad> = pages.into_iter().flatten().collect();
+    pages.dedup();
+    for page in &pages {
+        if run.done() {
+            break;
+        }
+        let (w, h) = quad_size(page);
+        let flat = flatten(photo, page, upscale_for(w.max(h)).min(MAX_FLAT_SCALE));
+        run.pass(engine, &flat, QUICK_LIMITS)?;
+        if !run.done() {
+            run.pass(engine, &flat, MRZ_LIMITS)?;
         }
     }
     if !run.done() {
-        if let Some(deg) = skew_degrees(&boxes) {
-            let straight = straighten(img, deg);
-            run.pass(engine, &straight, QUICK_LIMITS)?;
-            if !run.done() {
-                run.pass(engine, &straight, MRZ_LIMITS)?;
-            }
-        }
+        run.read(engine, photo, boxes)?;
+    }
+    if !run.done() {
+        run.pass(engine, photo, MRZ_LIMITS)?;
+    }
+    if !run.done() && !std::ptr::eq(photo, img) {
+        run.pass(engine, img, QUICK_LIMITS)?;
     }
     if !run.text {
         return Err(VisionError::NoText);
@@ -125,14 +124,27 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
 #[derive(Default)]
 struct Passes {
     best: Option<(Group, bool)>,
+    /// Two passes read the same zone with every check digit valid: a rule it breaks (a
+    /// specimen's own quirk) is not a misreading a third pass would mend.
+    confirmed: bool,
     text: bool,
     detect_ms: f64,
     recognise_ms: f64,
 }
 
 impl Passes {
-    /// Detects at `limits` and reads the zone among the boxes; returns the boxes.
+    /// Detects at `limits` and reads the zone among the boxes.
     fn pass(
+        &mut self,
+        engine: &mut OcrEngine,
+        img: &RgbImage,
+        limits: DetLimits,
+    ) -> Result<(), VisionError> {
+        let boxes = self.detect(engine, img, limits)?;
+        self.read(engine, img, boxes)
+    }
+
+    fn detect(
         &mut self,
         engine: &mut OcrEngine,
         img: &RgbImage,
@@ -145,318 +157,34 @@ impl Passes {
             .collect();
         self.detect_ms += ms(t);
         self.text |= !boxes.is_empty();
-        let t = Instant::now();
-        let found = read_zone(engine, img, boxes.clone())?;
-        self.recognise_ms += ms(t);
-        if found.as_ref().map(|(g, _)| score(g)) > self.best.as_ref().map(|(g, _)| score(g)) {
-            self.best = found;
-        }
         Ok(boxes)
     }
 
+    /// Reads the zone among `boxes` of `img`, keeping the best reading so far.
+    fn read(
+        &mut self,
+        engine: &mut OcrEngine,
+        img: &RgbImage,
+        boxes: Vec<Quad>,
+    ) -> Result<(), VisionError> {
+        let t = Instant::now();
+        let found = read_zone(engine, img, boxes)?;
+        self.recognise_ms += ms(t);
+        if let (Some((g, _)), Some((b, _))) = (&found, &self.best) {
+            // two detections agree on a zone whose check digits all hold
+            self.confirmed |= g.mrz.lines == b.mrz.lines && g.mrz.all_checks_valid() && complete(g);
+        }
+        if found.as_ref().map(|(g, _)| score(g)) > self.best.as_ref().map(|(g, _)| score(g)) {
+            self.best = found;
+        }
+        Ok(())
+    }
+
     fn done(&self) -> bool {
-        self.best.as_ref().is_some_and(|(g, _)| settled(g))
+        self.confirmed || self.best.as_ref().is_some_and(|(g, _)| settled(g))
     }
-}
-
-/// Reads the zone among one detection's boxes: the best group found and whether it was read
-/// turned 180°.
-fn read_zone(
-    engine: &mut OcrEngine,
-    img: &RgbImage,
-    boxes: Vec<Quad>,
-) -> Result<Option<(Group, bool)>, VisionError> {
-    let all = candidates(join_lines(boxes));
-    if all.is_empty() {
-        return Ok(None);
-    }
-    // Passes, cheapest first: the block of equal stacked lines, the page's longest lines, then
-    // every long thin line with looser and tighter crops.
-    let longest: Vec<usize> = (0..all.len())
-        .filter(|&i| all[i].0 >= 0.8 * all[0].0)
-        .take(4)
-        .collect();
-    let equal = equal_lines(&all);
-    let everything: Vec<usize> = (0..all.len()).collect();
-    let turned: Vec<Quad> = all.iter().map(|(_, q)| rotate_quad_180(q)).collect();
-    let upright: Vec<Quad> = all.iter().map(|(_, q)| *q).collect();
-    let quads = |upside_down: bool| if upside_down { &turned } else { &upright };
-    let mut caches = [ReadCache::new(), ReadCache::new()];
-    let mut best: Option<(Group, bool)> = None;
-    // The equal block, read the way the orientation model sees it, settles most documents.
-    let mut first = None;
-    if !equal.is_empty() {
-        let lines: Vec<Quad> = equal.iter().map(|&i| all[i].1).collect();
-        let upside_down = engine.upside_down_share_of_lines(img, &lines)? > 0.5;
-        let cache = &mut caches[usize::from(upside_down)];
-        // Three lines spaced unevenly: the evenly spaced pair alone may be the whole zone.
-        let tries = close_pair(&all, &equal).into_iter().chain([equal.clone()]);
-        for lines in tries {
-            let group = read_group(
-                engine,
-                img,
-                quads(upside_down),
-                &lines,
-                &PAD_VARIANTS[..1],
-                cache,
-            )?;
-            if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
-                best = group.map(|g| (g, upside_down));
-            }
-            if best.as_ref().is_some_and(|(g, _)| settled(g)) {
-                return Ok(best);
-            }
-        }
-        first = Some(upside_down);
-    }
-    // The orientation model's vote says which way to try next; the MRZ font under glare can
-    // fool it, so the other way is read too when the first finds no valid zone.
-    let mut probe: Vec<usize> = (0..all.len().min(6)).collect();
-    let extra: Vec<usize> = equal
-        .iter()
-        .copied()
-        .filter(|i| !probe.contains(i))
-        .collect();
-    probe.extend(extra);
-    let lines: Vec<Quad> = probe.iter().map(|&i| all[i].1).collect();
-    let guess = engine.upside_down_share_of_lines(img, &lines)? > 0.5;
-    // Cheap passes both ways; then, the way the orientation model voted, every candidate once
-    // and looser and tighter crops of the lines that read as something like MRZ.
-    let order = [
-        (guess, 0),
-        (guess, 1),
-        (!guess, 0),
-        (!guess, 1),
-        (guess, 2),
-        (guess, 3),
-    ];
-    for (upside_down, pass) in order {
-        if first == Some(upside_down) && pass == 0 {
-            continue;
-        }
-        let cache = &mut caches[usize::from(upside_down)];
-        let (lines, pads): (Vec<usize>, &[f32]) = match pass {
-            0 => (equal.clone(), &PAD_VARIANTS[..1]),
-            1 => (longest.clone(), &PAD_VARIANTS[..1]),
-            2 => (everything.clone(), &PAD_VARIANTS[..1]),
-            _ => (
-                everything
-                    .iter()
-                    .copied()
-                    .filter(|&i| {
-                        cache
-                            .get(&(i, 1f32.to_bits()))
-                            .is_some_and(|(t, _)| maybe_mrz(t))
-                    })
-                    .collect(),
-                &PAD_VARIANTS,
-            ),
-        };
-        if lines.is_empty() {
-            continue;
-        }
-        let group = read_group(engine, img, quads(upside_down), &lines, pads, cache)?;
-        if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
-            best = group.map(|g| (g, upside_down));
-        }
-        if best.as_ref().is_some_and(|(g, _)| settled(g)) {
-            break;
-        }
-    }
-    Ok(best)
-}
-
-/// Valid check digits, plausibility, data lines read at full length, fewer repairs.
-fn score(g: &Group) -> (usize, bool, bool, std::cmp::Reverse<usize>) {
-    let (valid, plausible, repairs) = g.mrz.quality();
-    (valid, plausible, complete(g), repairs)
-}
-
-/// A reading to stop at: trustworthy, and its data lines read at full length.
-fn settled(g: &Group) -> bool {
-    g.mrz.trustworthy() && complete(g)
-}
-
-/// Whether every line but the names line was read at the format's width. A data line read
-/// short had characters merged by the recogniser (a run `00000000` read as `0000`); fitting it
-/// to width with fillers can pass every check digit (`0` and `<` both count 0), so such a
-/// reading is kept only if no pass reads the line whole.
-fn complete(g: &Group) -> bool {
-    let names = if g.mrz.lines.len() == 3 { 2 } else { 0 };
-    g.raw
-        .iter()
-        .zip(&g.mrz.lines)
-        .enumerate()
-        .all(|(i, (raw, line))| i == names || raw.chars().count() == line.chars().count())
-}
-
-/// Recognised text per (line, crop padding), so later passes do not read a line twice.
-type ReadCache = std::collections::HashMap<(usize, u32), (String, f32)>;
-
-/// Recognises the `lines` (indices into `quads`), sorted top to bottom, with each crop padding
-/// in turn until a group parses with every check digit valid.
-fn read_group(
-    engine: &mut OcrEngine,
-    img: &RgbImage,
-    quads: &[Quad],
-    lines: &[usize],
-    pads: &[f32],
-    cache: &mut ReadCache,
-) -> Result<Option<Group>, VisionError> {
-    let Some(&first) = lines.first() else {
-        return Ok(None);
-    };
-    let reference = quads[first];
-    let mut order = lines.to_vec();
-    order.sort_by(|&a, &b| down(&quads[a], &reference).total_cmp(&down(&quads[b], &reference)));
-    let mut reads: Vec<Vec<(String, f32)>> = Vec::new();
-    let mut best = None;
-    for &pad in pads {
-        let key = |i: usize| (i, pad.to_bits());
-        let todo: Vec<usize> = order
-            .iter()
-            .copied()
-            .filter(|&i| !cache.contains_key(&key(i)))
-            .collect();
-        let crops: Vec<RgbImage> = todo
-            .iter()
-            .map(|&i| {
-                crop_quad(
-                    img,
-                    &pad_quad(&quads[i], pad),
-                    REC_HEIGHT,
-                    MRZ_X_SCALE,
-                    MRZ_MAX_WIDTH,
-                )
-            })
-            .collect();
-        for (&i, read) in todo.iter().zip(engine.recognise_crops(&crops, Head::Mrz)?) {
-            cache.insert(key(i), read);
-        }
-        reads.push(
-            order
-                .iter()
-                .filter_map(|&i| cache.get(&key(i)).cloned())
-                .collect(),
-        );
-        best = best_group(&reads);
-        if best.as_ref().is_some_and(settled) {
-            break;
-        }
-    }
-    Ok(best)
 }
 
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
-}
-
-struct Group {
-    mrz: Mrz,
-    raw: Vec<String>,
-    confidence: f32,
-}
-
-/// Normalised text if the line looks like MRZ: long, and almost only `A-Z 0-9 <`.
-fn mrz_like(text: &str) -> Option<String> {
-    let t: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect();
-    let n = t.chars().count();
-    let good = t
-        .chars()
-        .filter(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '<')
-        .count();
-    (n >= 20 && good * 100 >= n * 85).then_some(t)
-}
-
-/// Loosely MRZ-like (mostly `A-Z 0-9`, with fillers): worth re-reading with other crops.
-fn maybe_mrz(text: &str) -> bool {
-    let filler = |c: char| matches!(c, '<' | '«' | 'く');
-    let good = text
-        .chars()
-        .filter(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || filler(c))
-        .count();
-    let all = text.chars().filter(|c| !c.is_whitespace()).count();
-    good >= 15 && good * 10 >= all * 7 && text.chars().any(filler)
-}
-
-/// Tries every window of 2 or 3 consecutive MRZ-like lines, every crop variant per line, and
-/// keeps the parse with the most valid check digits (then the lowest position on the page).
-fn best_group(reads: &[Vec<(String, f32)>]) -> Option<Group> {
-    let n = reads.first()?.len();
-    let mut best: Option<((usize, bool), usize, Group)> = None;
-    for size in [3usize, 2] {
-        for start in 0..n.saturating_sub(size - 1) {
-            let idx: Vec<usize> = (start..start + size).collect();
-            // Variants per line that look like MRZ at all.
-            let options: Vec<Vec<(String, f32)>> = idx
-                .iter()
-                .map(|&i| {
-                    reads
-                        .iter()
-                        .filter_map(|r| r.get(i))
-                        .filter_map(|(t, c)| mrz_like(t).map(|t| (t, *c)))
-                        .collect()
-                })
-                .collect();
-            if options.iter().any(Vec::is_empty) {
-                continue;
-            }
-            for combo in combinations(&options) {
-                let texts: Vec<&str> = combo.iter().map(|(t, _)| t.as_str()).collect();
-                let Ok(mrz) = parse_mrz(&texts) else { continue };
-                let valid = (
-                    mrz.checks.iter().filter(|c| c.valid).count() * 2
-                        + usize::from(mrz.all_checks_valid()) * 10,
-                    mrz.doubts.is_empty(),
-                );
-                let better = best
-                    .as_ref()
-                    .is_none_or(|(v, s, _)| (valid, start) > (*v, *s));
-                if better {
-                    let confidence = combo.iter().map(|(_, c)| c).sum::<f32>() / combo.len() as f32;
-                    let raw = combo.iter().map(|(t, _)| t.clone()).collect();
-                    best = Some((
-                        valid,
-                        start,
-                        Group {
-                            mrz,
-                            raw,
-                            confidence,
-                        },
-                    ));
-                }
-            }
-        }
-    }
-    // Text that merely looks like MRZ (upper-case labels) validates no check digit.
-    best.map(|(_, _, g)| g)
-        .filter(|g| g.mrz.checks.iter().any(|c| c.valid) && g.raw.iter().any(|l| l.contains('<')))
-}
-
-/// Cartesian product of per-line options (at most 3 lines x 3 variants).
-fn combinations(options: &[Vec<(String, f32)>]) -> Vec<Vec<(String, f32)>> {
-    let mut out: Vec<Vec<(String, f32)>> = vec![Vec::new()];
-    for opts in options {
-        let mut dedup: Vec<&(String, f32)> = Vec::new();
-        for o in opts {
-            if !dedup.iter().any(|d| d.0 == o.0) {
-                dedup.push(o);
-            }
-        }
-        out = out
-            .into_iter()
-            .flat_map(|prefix| {
-                dedup.iter().map(move |o| {
-                    let mut v = prefix.clone();
-                    v.push((*o).clone());
-                    v
-                })
-            })
-            .collect();
-    }
-    out
 }

@@ -1,15 +1,23 @@
-//! Finding the document in a photo and turning it level before its fields are read: the
-//! direction its text lines run (any angle, quarter turns included: the length-weighted mean of
-//! the doubled line angles, so 89° and -89° agree) and the region they cover, sampled into an
-//! upright crop. The orientation model then settles 0° against 180°. Pure geometry: no model.
+//! Finding the document in a photo and sampling it flat before it is read (fields and MRZ
+//! alike): the direction its text lines run (any angle, quarter turns included: the
+//! length-weighted mean of the doubled line angles, so 89° and -89° agree), the block they
+//! cover, the page's own edges around that block (a page in perspective: see [`page_edges`]),
+//! and the page warped onto an upright rectangle through the homography of its corners. The
+//! orientation model then settles 0° against 180°. Pure geometry: no model.
+//!
+//! [`page_edges`]: super::page_edges
 
 use image::RgbImage;
 
-use super::geometry::{crop_quad, quad_size, Quad};
+use super::geometry::{quad_size, Quad};
+use super::homography::{apply, rect_to_quad, warp};
+use super::page_edges::{document_quad, TextFrame};
 
 /// Boxes this much longer than high say which way the lines run (words and short labels
 /// included: a card has few long lines).
 const MIN_ASPECT: f32 = 2.5;
+/// Boxes taller than this many median line heights are not lines of text.
+const MAX_LINE_HEIGHT: f32 = 3.0;
 /// Below this tilt the page is read as it is.
 const MIN_TILT: f32 = 2.0;
 /// The lines must agree: the resultant of their doubled angles, over their total length.
@@ -51,16 +59,65 @@ pub(super) fn text_direction(boxes: &[Quad]) -> Option<f32> {
 /// the lines run at a tilt worth straightening, or when the text covers less than
 /// `MAX_TEXT_SHARE` of the photo (a card on a table: cut the clutter away).
 pub(super) fn level_region(boxes: &[Quad], width: u32, height: u32) -> Option<Quad> {
-    let deg = text_direction(boxes)?;
+    text_block(boxes, width, height).map(|(_, region)| region)
+}
+
+/// The page to read flat, when it is tilted, turned or small in the photo: its own edges where
+/// they show ([`document_quad`]: a page in perspective gets its true corners), else
+/// [`level_region`].
+pub(super) fn page_quad(img: &RgbImage, boxes: &[Quad]) -> Option<Quad> {
+    let (frame, region) = text_block(boxes, img.width(), img.height())?;
+    Some(document_quad(img, &frame, frame.line * MARGIN_LINES).unwrap_or(region))
+}
+
+/// The whole photo turned level by the text's direction (when it is tilted or turned): the
+/// page read flat when its own edges mislead (a text block that misses the MRZ).
+pub(super) fn level_photo(boxes: &[Quad], width: u32, height: u32) -> Option<Quad> {
+    let (block, _) = text_lines(boxes);
+    let deg = text_direction(&block)?;
+    if deg.abs() < MIN_TILT {
+        return None;
+    }
+    let (sn, cs) = deg.to_radians().sin_cos();
+    let (u, n) = ([cs, sn], [-sn, cs]);
+    let corners = [
+        [0.0, 0.0],
+        [width as f32, 0.0],
+        [width as f32, height as f32],
+        [0.0, height as f32],
+    ];
+    let proj = |p: &[f32; 2], d: [f32; 2]| p[0] * d[0] + p[1] * d[1];
+    let (lo_u, hi_u) = bounds(corners.iter().map(|p| proj(p, u)));
+    let (lo_n, hi_n) = bounds(corners.iter().map(|p| proj(p, n)));
+    let at = |a: f32, b: f32| [u[0] * a + n[0] * b, u[1] * a + n[1] * b];
+    Some([
+        at(lo_u, lo_n),
+        at(hi_u, lo_n),
+        at(hi_u, hi_n),
+        at(lo_u, hi_n),
+    ])
+}
+
+/// The text block's frame and its level region (see [`level_region`]).
+fn text_block(boxes: &[Quad], width: u32, height: u32) -> Option<(TextFrame, Quad)> {
+    let (block, line) = text_lines(boxes);
+    let deg = text_direction(&block)?;
     let deg = if deg.abs() < MIN_TILT { 0.0 } else { deg };
     let (sn, cs) = deg.to_radians().sin_cos();
     let (u, n) = ([cs, sn], [-sn, cs]);
-    let mut heights: Vec<f32> = boxes.iter().map(|q| quad_size(q).1).collect();
-    heights.sort_by(f32::total_cmp);
-    let margin = heights.get(heights.len() / 2).copied().unwrap_or(0.0) * MARGIN_LINES;
+    let margin = line * MARGIN_LINES;
     let proj = |p: &[f32; 2], d: [f32; 2]| p[0] * d[0] + p[1] * d[1];
-    let (lo_u, hi_u) = bounds(boxes.iter().flatten().map(|p| proj(p, u)));
-    let (lo_n, hi_n) = bounds(boxes.iter().flatten().map(|p| proj(p, n)));
+    let (lo_u, hi_u) = bounds(block.iter().flatten().map(|p| proj(p, u)));
+    let (lo_n, hi_n) = bounds(block.iter().flatten().map(|p| proj(p, n)));
+    let frame = TextFrame {
+        u,
+        n,
+        lo_u,
+        hi_u,
+        lo_n,
+        hi_n,
+        line,
+    };
     // never past the image: the corners of the image bound the region in the new frame too
     let corners = [
         [0.0, 0.0],
@@ -80,12 +137,27 @@ pub(super) fn level_region(boxes: &[Quad], width: u32, height: u32) -> Option<Qu
         return None;
     }
     let at = |a: f32, b: f32| [u[0] * a + n[0] * b, u[1] * a + n[1] * b];
-    Some([
+    let region = [
         at(lo_u, lo_n),
         at(hi_u, lo_n),
         at(hi_u, hi_n),
         at(lo_u, hi_n),
-    ])
+    ];
+    Some((frame, region))
+}
+
+/// The boxes that are lines of text: not more than `MAX_LINE_HEIGHT` times the median box's
+/// height (the detector finds fat blobs in a textured background, never lines that tall).
+fn text_lines(boxes: &[Quad]) -> (Vec<Quad>, f32) {
+    let mut heights: Vec<f32> = boxes.iter().map(|q| quad_size(q).1).collect();
+    heights.sort_by(f32::total_cmp);
+    let line = heights.get(heights.len() / 2).copied().unwrap_or(0.0);
+    let lines = boxes
+        .iter()
+        .filter(|q| quad_size(q).1 <= MAX_LINE_HEIGHT * line)
+        .copied()
+        .collect();
+    (lines, line)
 }
 
 /// How much a page whose longer side is `side` pixels is enlarged before it is read: small
@@ -102,26 +174,21 @@ fn bounds(values: impl Iterator<Item = f32>) -> (f32, f32) {
     values.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)))
 }
 
-/// The region sampled level, `scale` times the source's size.
-pub(super) fn level_crop(img: &RgbImage, region: &Quad, scale: u32) -> RgbImage {
-    let (w, h) = quad_size(region);
+/// The page `quad` sampled flat, `scale` times its size in the source.
+pub(super) fn flatten(img: &RgbImage, quad: &Quad, scale: u32) -> RgbImage {
+    let (w, h) = quad_size(quad);
     let k = scale.max(1) as f32;
     let (w, h) = (
         (w * k).round().max(1.0) as u32,
         (h * k).round().max(1.0) as u32,
     );
-    crop_quad(img, region, h, 1.0, w)
+    warp(img, quad, w, h)
 }
 
-/// The point `p` of a level crop `width` x `height` of `region` (as [`level_crop`] samples it),
-/// in the source's pixels.
-pub(super) fn to_region(region: &Quad, width: u32, height: u32, p: [f32; 2]) -> [f32; 2] {
-    let (s, t) = (p[0] / width.max(1) as f32, p[1] / height.max(1) as f32);
-    let (o, a, b) = (region[0], region[1], region[3]);
-    [
-        o[0] + s * (a[0] - o[0]) + t * (b[0] - o[0]),
-        o[1] + s * (a[1] - o[1]) + t * (b[1] - o[1]),
-    ]
+/// The point `p` of a flat page `width` x `height` of `quad` (as [`flatten`] samples it), in
+/// the source's pixels.
+pub(super) fn to_source(quad: &Quad, width: u32, height: u32, p: [f32; 2]) -> [f32; 2] {
+    apply(&rect_to_quad(quad, width, height), p)
 }
 
 /// The quad's corners on the page (`width` x `height`) turned 180°, in the same order.
@@ -185,8 +252,8 @@ mod tests {
     }
 
     #[test]
-    fn level_crop_points_map_back_to_the_source() {
-        // a dark dot on a tilted page lands where `to_region` says it came from
+    fn flat_page_points_map_back_to_the_source() {
+        // a dark dot on a tilted page lands where `to_source` says it came from
         let mut img = RgbImage::from_pixel(400, 300, image::Rgb([255, 255, 255]));
         for y in 148..153 {
             for x in 248..253 {
@@ -194,13 +261,13 @@ mod tests {
             }
         }
         let region = [[100.0, 80.0], [330.0, 40.0], [350.0, 200.0], [120.0, 240.0]];
-        let crop = level_crop(&img, &region, 1);
+        let crop = flatten(&img, &region, 1);
         let darkest = crop
             .enumerate_pixels()
             .min_by_key(|(_, _, p)| p[0])
             .map(|(x, y, _)| [x as f32 + 0.5, y as f32 + 0.5])
             .expect("pixels");
-        let back = to_region(&region, crop.width(), crop.height(), darkest);
+        let back = to_source(&region, crop.width(), crop.height(), darkest);
         assert!(
             (back[0] - 250.5).abs() < 4.0 && (back[1] - 150.5).abs() < 4.0,
             "{back:?}"
