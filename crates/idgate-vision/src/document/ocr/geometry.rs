@@ -248,30 +248,7 @@ pub(super) fn crop_columns(
     let (w, h) = quad_size(q);
     let cols = cols.start.min(out_w)..cols.end.min(out_w);
     let mut out = RgbImage::new(cols.len() as u32, out_h);
-    let (iw, ih) = (img.width() as i64, img.height() as i64);
-    let raw = img.as_raw();
-    let px = |x: i64, y: i64| {
-        let at = (y.clamp(0, ih - 1) * iw + x.clamp(0, iw - 1)) as usize * 3;
-        [raw[at], raw[at + 1], raw[at + 2]]
-    };
-    // `floor` without a libm call: truncation is the floor for non-negative values.
-    let floor = |v: f32| if v >= 0.0 { v as i64 } else { v.floor() as i64 };
-    let bilinear = |p: [f32; 2], acc: &mut [f32; 3]| {
-        let (fx, fy) = (p[0] - 0.5, p[1] - 0.5);
-        let (x0, y0) = (floor(fx), floor(fy));
-        let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
-        let (a, b, c, d) = (
-            px(x0, y0),
-            px(x0 + 1, y0),
-            px(x0, y0 + 1),
-            px(x0 + 1, y0 + 1),
-        );
-        for k in 0..3 {
-            let top = a[k] as f32 * (1.0 - ax) + b[k] as f32 * ax;
-            let bot = c[k] as f32 * (1.0 - ax) + d[k] as f32 * ax;
-            acc[k] += top * (1.0 - ay) + bot * ay;
-        }
-    };
+    let bilinear = |p: [f32; 2], acc: &mut [f32; 3]| add_bilinear(img, p, acc);
     // Source pixels per output pixel along each axis: that many taps (rounded) per pixel.
     let taps = |src: f32, dst: u32| ((src / dst as f32).round() as u32).clamp(1, 4);
     let (tx, ty) = (taps(w, out_w), taps(h, out_h));
@@ -299,6 +276,32 @@ pub(super) fn crop_columns(
         }
     }
     out
+}
+
+/// Adds the pixel of `img` at `p` (bilinear, borders replicated) to `acc`.
+pub(super) fn add_bilinear(img: &RgbImage, p: [f32; 2], acc: &mut [f32; 3]) {
+    let (iw, ih) = (img.width() as i64, img.height() as i64);
+    let raw = img.as_raw();
+    let px = |x: i64, y: i64| {
+        let at = (y.clamp(0, ih - 1) * iw + x.clamp(0, iw - 1)) as usize * 3;
+        [raw[at], raw[at + 1], raw[at + 2]]
+    };
+    // `floor` without a libm call: truncation is the floor for non-negative values.
+    let floor = |v: f32| if v >= 0.0 { v as i64 } else { v.floor() as i64 };
+    let (fx, fy) = (p[0] - 0.5, p[1] - 0.5);
+    let (x0, y0) = (floor(fx), floor(fy));
+    let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
+    let (a, b, c, d) = (
+        px(x0, y0),
+        px(x0 + 1, y0),
+        px(x0, y0 + 1),
+        px(x0 + 1, y0 + 1),
+    );
+    for k in 0..3 {
+        let top = a[k] as f32 * (1.0 - ax) + b[k] as f32 * ax;
+        let bot = c[k] as f32 * (1.0 - ax) + d[k] as f32 * ax;
+        acc[k] += top * (1.0 - ay) + bot * ay;
+    }
 }
 
 fn lerp(a: [f32; 2], b: [f32; 2], t: f32) -> [f32; 2] {

@@ -3,7 +3,7 @@
 
 use image::RgbImage;
 
-use super::geometry::Quad;
+use super::geometry::{add_bilinear, Quad};
 
 /// A homography, row-major 3×3 with `h[8] = 1`.
 pub type Homography = [f64; 9];
@@ -65,12 +65,6 @@ pub(super) fn warp(img: &RgbImage, quad: &Quad, width: u32, height: u32) -> RgbI
     let taps = |src: f32, dst: u32| ((src / dst as f32).round() as u32).clamp(1, 3);
     let (tx, ty) = (taps(sw, width), taps(sh, height));
     let norm = 1.0 / (tx * ty) as f32;
-    let (iw, ih) = (i64::from(img.width()), i64::from(img.height()));
-    let raw = img.as_raw();
-    let px = |x: i64, y: i64| {
-        let at = (y.clamp(0, ih - 1) * iw + x.clamp(0, iw - 1)) as usize * 3;
-        [raw[at], raw[at + 1], raw[at + 2]]
-    };
     let mut out = RgbImage::new(width, height);
     for (oy, row) in out.chunks_exact_mut(width as usize * 3).enumerate() {
         for (ox, pixel) in row.chunks_exact_mut(3).enumerate() {
@@ -81,20 +75,7 @@ pub(super) fn warp(img: &RgbImage, quad: &Quad, width: u32, height: u32) -> RgbI
                         ox as f32 + (i as f32 + 0.5) / tx as f32,
                         oy as f32 + (j as f32 + 0.5) / ty as f32,
                     ];
-                    let [fx, fy] = apply(&h, q).map(|v| v - 0.5);
-                    let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
-                    let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
-                    let (a, b, c, d) = (
-                        px(x0, y0),
-                        px(x0 + 1, y0),
-                        px(x0, y0 + 1),
-                        px(x0 + 1, y0 + 1),
-                    );
-                    for k in 0..3 {
-                        let top = f32::from(a[k]) * (1.0 - ax) + f32::from(b[k]) * ax;
-                        let bot = f32::from(c[k]) * (1.0 - ax) + f32::from(d[k]) * ax;
-                        acc[k] += top * (1.0 - ay) + bot * ay;
-                    }
+                    add_bilinear(img, apply(&h, q), &mut acc);
                 }
             }
             for (p, a) in pixel.iter_mut().zip(acc) {
