@@ -66,7 +66,14 @@ const MAX_FLAT_SCALE: u32 = 2;
 /// `NoText` when the image has no text lines; `NoMrz` when no zone parses.
 pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, VisionError> {
     let t0 = Instant::now();
-    let mut run = Passes::default();
+    let mut run = Passes {
+        best: None,
+        along: [1.0, 0.0],
+        confirmed: false,
+        text: false,
+        detect_ms: 0.0,
+        recognise_ms: 0.0,
+    };
     let side = img.width().max(img.height());
     let enlarged;
     let photo = if side < SMALL_SIDE {
@@ -89,11 +96,15 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
         }
         let (w, h) = quad_size(page);
         let flat = flatten(photo, page, upscale_for(w.max(h)).min(MAX_FLAT_SCALE));
+        // the flat page's reading direction in the photo
+        run.along = [(page[1][0] - page[0][0]) / w, (page[1][1] - page[0][1]) / w];
         run.pass(engine, &flat, QUICK_LIMITS)?;
         if !run.done() {
             run.pass(engine, &flat, MRZ_LIMITS)?;
         }
+        run.along = [1.0, 0.0];
     }
+    run.along = [1.0, 0.0];
     if !run.done() {
         run.read(engine, photo, boxes)?;
     }
@@ -121,9 +132,10 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
 }
 
 /// The detection passes of one read: the best zone so far and the time spent.
-#[derive(Default)]
 struct Passes {
     best: Option<(Group, bool)>,
+    /// The reading direction, in the photo, of the image being read (`[1, 0]`: the photo itself).
+    along: [f32; 2],
     /// Two passes read the same zone with every check digit valid: a rule it breaks (a
     /// specimen's own quirk) is not a misreading a third pass would mend.
     confirmed: bool,
@@ -168,7 +180,22 @@ impl Passes {
         boxes: Vec<Quad>,
     ) -> Result<(), VisionError> {
         let t = Instant::now();
-        let found = read_zone(engine, img, boxes)?;
+        let along = self.along;
+        let found = read_zone(engine, img, boxes)?.map(|(g, turned)| {
+            // Against the assumed direction in the photo: rightwards for text nearer level,
+            // downwards (a page turned clockwise) for text nearer vertical.
+            let d = if turned {
+                [-along[0], -along[1]]
+            } else {
+                along
+            };
+            let against = if d[0].abs() >= d[1].abs() {
+                d[0] < 0.0
+            } else {
+                d[1] < 0.0
+            };
+            (g, against)
+        });
         self.recognise_ms += ms(t);
         if let (Some((g, _)), Some((b, _))) = (&found, &self.best) {
             // two detections agree on a zone whose check digits all hold
