@@ -48,13 +48,14 @@ impl Store {
         Ok(())
     }
 
-    /// The session whose `qrCodeText` hashes to `qr_hash`.
+    /// The session whose `qrCodeText` hashes to `qr_hash` (from a reader: every web socket
+    /// re-reads it when its session changes, which must not queue behind SQLite's one writer).
     pub async fn uqudo_by_qr(&self, qr_hash: &str) -> Result<UqudoRow> {
         sqlx::query_as(&format!(
             "SELECT {COLS} FROM uqudo_sessions WHERE qr_hash = $1"
         ))
         .bind(qr_hash)
-        .fetch_optional(&self.write)
+        .fetch_optional(&self.read)
         .await?
         .ok_or(StoreError::NotFound)
     }

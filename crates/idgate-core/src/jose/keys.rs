@@ -159,12 +159,17 @@ fn decode_coord(s: &str) -> Result<[u8; 32], JoseError> {
     raw.try_into().map_err(|_| JoseError::InvalidKey)
 }
 
-/// A public EC JSON Web Key (RFC 7517/7518). Private members are never modelled.
+/// A public EC JSON Web Key (RFC 7517/7518). Private members are never modelled. Keys of
+/// other types in a set (idgate's RS256 keys) read with empty EC members, and
+/// [`Jwks::public_keys`] skips them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jwk {
     pub kty: String,
+    #[serde(default)]
     pub crv: String,
+    #[serde(default)]
     pub x: String,
+    #[serde(default)]
     pub y: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub kid: Option<String>,

@@ -327,7 +327,7 @@ pub(crate) async fn save_audited(
         .update_session_audited(&nv.row, Expected::of(&old.row), &events, audit)
         .await
         .map_err(changed_meanwhile)?;
-    crate::app::uqudo::hub::changed(st, &nv.row.id).await;
+    crate::app::uqudo::hub::changed(st, &nv.row.id, Some(&nv.row)).await;
     Ok(nv)
 }
 

@@ -13,7 +13,7 @@ use base64::Engine;
 use idgate_core::Code;
 use serde_json::{json, Value};
 
-use super::error::{ApiError, Fail, Family};
+use super::error::{ApiError, Fail, Family, V1};
 use super::extract::{bounded, parse_lenient, read_limited, AuthForms};
 use crate::app::login::{self, start, token};
 use crate::state::AppState;
@@ -161,11 +161,16 @@ pub async fn revoke(
 }
 
 /// `GET /.well-known/jwks.json`.
-pub async fn jwks(State(st): State<AppState>) -> Response {
-    let mut res = Json(token::jwks(&st)).into_response();
+pub async fn jwks(State(st): State<AppState>) -> Result<Response, Fail<V1>> {
+    Ok(jwks_response(&st).await?)
+}
+
+/// The answer of both JWKS paths: [`token::jwks`], cacheable for 5 minutes.
+pub(crate) async fn jwks_response(st: &AppState) -> Result<Response, ApiError> {
+    let mut res = Json(token::jwks(st).await?).into_response();
     res.headers_mut().insert(
-        "cache-control",
+        axum::http::header::CACHE_CONTROL,
         "public, max-age=300".parse().expect("static header"),
     );
-    res
+    Ok(res)
 }

@@ -19,14 +19,15 @@ pub fn issuer(st: &AppState) -> String {
     st.public_base.clone()
 }
 
-pub fn jwks(st: &AppState) -> Jwks {
-    let keys = st.login.public_keys();
-    let mut j = Jwks::from_keys(keys.iter());
-    for k in &mut j.keys {
-        k.use_ = Some("sig".into());
-        k.alg = Some("ES256".into());
-    }
-    j
+/// The one key set idgate publishes (at `/.well-known/jwks.json` and
+/// `/api/.well-known/jwks.json`): the login JWT keys (ES256) and the uqudo door's RS256 keys
+/// of its access tokens and results.
+pub async fn jwks(st: &AppState) -> Result<Value, ApiError> {
+    let es = Jwks::from_keys(st.login.public_keys().iter()).keys;
+    let rs = crate::app::uqudo::keys::current(st, false).await?;
+    let mut keys: Vec<Value> = es.iter().map(|k| json!(k)).collect();
+    keys.extend(rs.jwks()["keys"].as_array().into_iter().flatten().cloned());
+    Ok(json!({ "keys": keys }))
 }
 
 /// The unverified `aud` of a compact JWT, to know which client to verify it for.

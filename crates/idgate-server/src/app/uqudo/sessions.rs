@@ -152,10 +152,15 @@ pub async fn by_qr(st: &AppState, qr: &str) -> Result<UqudoRow, ApiError> {
     Ok(row)
 }
 
+/// The tenant of a uqudo row.
+pub async fn tenant_of(st: &AppState, row: &UqudoRow) -> Result<Tenant, ApiError> {
+    let t = st.store.tenant_by_id(&row.tenant_id).await?;
+    Tenant::from_row(t).map_err(|_| ApiError::internal())
+}
+
 /// The tenant and verification session of a uqudo row (expiry applied).
 pub async fn session_of(st: &AppState, row: &UqudoRow) -> Result<(Tenant, SessionView), ApiError> {
-    let t = st.store.tenant_by_id(&row.tenant_id).await?;
-    let t = Tenant::from_row(t).map_err(|_| ApiError::internal())?;
+    let t = tenant_of(st, row).await?;
     let v = core_sessions::get(st, &t, &row.session_id).await?;
     Ok((t, v))
 }
@@ -183,6 +188,6 @@ pub fn phone_json(row: &UqudoRow, v: &SessionView) -> Value {
 pub async fn delete(st: &AppState, qr: &str) -> Result<(), ApiError> {
     let row = by_qr(st, qr).await?;
     st.store.delete_uqudo(&row.qr_hash, st.now()).await?;
-    super::hub::changed(st, &row.session_id).await;
+    super::hub::changed(st, &row.session_id, None).await;
     Ok(())
 }

@@ -175,8 +175,7 @@ pub fn routes() -> Vec<Route> {
         "/.well-known/jwks.json",
         Public,
         oauth::jwks,
-        json!({"summary": "Login signing keys (JWKS)",
-        "description": "ES256 public keys (`kid`, `use: sig`) for callback JWTs and access tokens.",
+        json!({"summary": "Signing keys (JWKS)", "description": super::uqudo::JWKS,
         "responses": {"200": ok("the key set", "Jwks")}}),
     ));
     routes.push(Route::new(Method::POST, "/v1/authenticator/enrollments", ApiKey(perm::SESSIONS_WRITE), authenticator::create_enrollment, json!({"summary": "Create a one-time authenticator enrolment link",

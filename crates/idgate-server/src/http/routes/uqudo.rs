@@ -44,12 +44,21 @@ const WS: &str = "Web socket of the desktop page. The client's FIRST text frame 
   and `BACKGROUND_CHECK` are never sent (both options are refused at creation). A socket opened late gets every frame \
   so far, in order. Close codes: 1000 after INFO; 1001 server stopping (reconnect); 1011 server error; 1013 the tenant \
   holds its most sockets; 4400 first frame not a qrCodeText (binary, empty, too long); 4401 unknown or deleted \
-  qrCodeText; 4408 no first frame within 10 s; 4410 session expired (30 minutes) or canceled. Works across nodes: \
-  session changes are published with PostgreSQL NOTIFY (`idgate_login`, payload `session:<id>`); every fourth \
-  heartbeat also re-reads the session.";
+  qrCodeText; 4408 no first frame within 10 s; 4410 session expired (30 minutes) or canceled. A frame sent because \
+  the session changed carries `at`: the unix time in ms of that change's commit (absent on frames sent at connect \
+  or on a periodic re-read). Works across nodes: session changes are published with PostgreSQL NOTIFY \
+  (`idgate_login`, payload `session:<id>:<commit ms>:<node>`); every fourth heartbeat also re-reads the session.";
+
+/// The key set of both JWKS paths (built by one function, [`crate::app::login::token::jwks`]).
+pub const JWKS: &str = "Every signing key idgate publishes, one set at `/.well-known/jwks.json` and \
+  `/api/.well-known/jwks.json`: the RS256 keys (`kty: RSA`, `alg: RS256`, `use: sig`) of the uqudo door's access \
+  tokens and results, and the ES256 keys (`kty: EC`, `crv: P-256`, `alg: ES256`) of the login callback JWTs and \
+  access tokens; pick a key by `kid`. `idgate keys rotate` adds a key of each kind; nodes sign with the newest within \
+  a minute (RS256) or `login.key_refresh_ms` (ES256); superseded RS256 keys stay here for 7 days, ES256 keys for the \
+  longest login token lifetime. Cache it; refresh on an unknown `kid`.";
 
 const RESULT: &str = "Compact JWS (`application/jwt`), header `{alg: RS256, kid, typ: JWT}`, keys at \
-  `/api/.well-known/jwks.json`. Claims: `iss`, `aud` (the client id that created the session), `jti` and `sessionId` \
+  `/api/.well-known/jwks.json` (or `/.well-known/jwks.json`). Claims: `iss`, `aud` (the client id that created the session), `jti` and `sessionId` \
   (the session id), `sub`, `iat`, `nonce` (if `data` had one), `status` (approved, rejected, in_manual_analysis), and \
   `data.documents[0]`: `documentType`, `scan.front` / `scan.back` (every field read, camelCase: `documentNumber`, \
   `firstName`, `lastName`, `fullName`, `dateOfBirth`, `dateOfExpiry`, `nationality`, `issuingCountry`, `sex`, Brazilian \
@@ -76,186 +85,174 @@ fn phone(method: &str) -> Value {
     r
 }
 
-fn items() -> Map<String, Value> {
-    let mut m = Map::new();
-    let bearer = json!([{"bearer": []}]);
-    let unauth = v1("no valid access token: invalid_token");
-    m.insert("/api/oauth/token".into(), json!({"post": {"summary": "Access token (client credentials)",
-        "description": "Form-encoded (or JSON) `grant_type=client_credentials`, `client_id`, `client_secret` (or HTTP Basic) of a client made by `idgate client create --scope sessions`. The access token is an RS256 JWS (`typ: at+jwt`) verifiable with `/api/.well-known/jwks.json`; it lives 1800 s. Errors in the OAuth format.",
-        "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/UqudoTokenRequest"}}}},
-        "responses": {"200": ok("the access token", "UqudoToken"),
-            "400": oauth("unsupported_grant_type, invalid_request, invalid_scope, invalid_json"),
-            "401": oauth("invalid_client"), "413": oauth("body too large"),
-            "429": oauth("rate limited")}}}));
-    m.insert("/api/v1/session".into(), json!({
-        "post": {"summary": "Create a cross-device QR session", "description": DATA, "security": bearer,
-            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UqudoSessionCreate"}}}},
-            "responses": {"200": ok("the session", "UqudoSession"), "400": v1("malformed JSON"), "401": unauth,
-                "403": v1("the client has no sessions scope"), "413": v1("body too large"),
-                "422": v1("validation_failed, nfc_unsupported, background_check_unsupported"), "429": v1("rate limited")}},
-        "get": {"summary": "The phone opens the session", "description": "`Authorization: <qrCodeText>` (no scheme). Works once: a second phone gets 409. `token` is the hosted flow's URL token and `flowUrl` the flow page.",
-            "responses": phone("get")}
-    }));
-    m.insert("/api/v1/session/{qr}".into(), json!({
-        "parameters": [{"name": "qr", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the qrCodeText"}],
-        "get": {"summary": "The phone opens the session (path form)", "responses": phone("get")},
-        "delete": {"summary": "Delete the session info", "description": "Phones and sockets can no longer use the qrCodeText (open sockets close with 4401). The verification session itself stays.", "responses": phone("delete")}
-    }));
-    m.insert("/q/{qr}".into(), json!({"get": {"summary": "Dynamic link: open the hosted flow on this phone",
-        "parameters": [{"name": "qr", "in": "path", "required": true, "schema": {"type": "string"}}],
-        "description": "Claims the session for this phone (once) and redirects (303) to the hosted flow page; a second phone, an expired or unknown code get a short HTML page with 409, 410 or 404.",
-        "responses": {"303": {"description": "to the hosted flow"}, "404": {"description": "unknown code", "content": {"text/html": {"schema": {"type": "string"}}}},
-            "409": {"description": "opened on another phone", "content": {"text/html": {"schema": {"type": "string"}}}},
-            "410": {"description": "expired", "content": {"text/html": {"schema": {"type": "string"}}}},
-            "429": v1("rate limited")}}}));
-    let info_get = json!({"summary": "The signed result", "description": RESULT, "security": bearer,
-        "responses": {"200": jwt_ok(), "401": unauth, "404": v1("no such session for this tenant, or deleted"),
-            "409": v1("the session is not decided yet: invalid_state_transition"), "429": v1("rate limited")}});
-    m.insert("/api/v1/info".into(), json!({"get": {"summary": "The signed result (session id in UQ-Session-ID)",
-        "description": RESULT, "security": bearer,
-        "parameters": [{"name": "UQ-Session-ID", "in": "header", "required": false, "schema": {"type": "string"}}],
-        "responses": info_get["responses"]}}));
-    m.insert("/api/v1/info/{id}".into(), json!({
-        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the sessionId (the JWS jti)"}],
-        "get": info_get,
-        "delete": {"summary": "Stop serving the result", "security": bearer,
-            "responses": {"204": {"description": "deleted"}, "401": unauth, "404": v1("no such result"), "429": v1("rate limited")}}
-    }));
-    m.insert("/api/v1/info/img/{id}".into(), json!({"get": {"summary": "An image of a result",
-        "description": "`frontImageId`, `backImageId` or `faceImageId` of a result of the client's tenant; every read is audited (`uqudo.image_read`).",
-        "security": bearer, "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "the image bytes", "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}},
-            "401": unauth, "404": v1("no such image for this tenant"), "429": v1("rate limited")}}}));
-    m.insert("/api/v1/face/match".into(), json!({"post": {"summary": "Compare two face images",
-        "description": "`sourceImage`, `targetImage`: base64 JPEG/PNG/WebP; `minimumMatchLevel` 1–5 (default 3). `matchLevel` 5/4/3/2/1 at face distance ≤ 0.40/0.50/0.60/0.65/0.70, 0 beyond; `match` = level ≥ minimum. Stores nothing.",
-        "security": bearer,
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UqudoFaceMatch"}}}},
-        "responses": {"200": ok("the comparison", "UqudoFaceMatchResult"), "400": v1("bad image or JSON; image_quality codes"),
-            "401": unauth, "413": v1("too large"), "422": v1("validation_failed"), "429": v1("rate limited"),
-            "503": v1("face engine busy or unavailable")}}}));
-    m.insert("/api/.well-known/jwks.json".into(), json!({"get": {"summary": "The uqudo door's keys (JWKS)",
-        "description": "RS256 public keys (`kty: RSA`, `kid`, `use: sig`) of access tokens and results. `idgate keys rotate` adds a key; nodes sign with the newest within a minute, and superseded keys stay here for 7 days. Cache it; refresh on an unknown `kid`.",
-        "responses": {"200": {"description": "the key set", "content": {"application/json": {"schema": {"type": "object"}}}}, "429": v1("rate limited")}}}));
-    m.insert("/ws/v1/session".into(), json!({"get": {"summary": "QR session web socket", "description": WS,
-        "responses": {"101": {"description": "switching protocols"}, "400": {"description": "not a web-socket upgrade"},
-            "426": {"description": "upgrade required"}, "429": v1("too many open sockets from this address")}}}));
-    m.insert("/sdk/idgate-qr.js".into(), json!({"get": {"summary": "The desktop QR component",
-        "description": "One `<script>` tag: elements with `data-idgate-qr=\"<qrCodeText>\"` (or `IdgateQr.mount(el, {qrCodeText})`) show the QR code and receive DOM events `idgate:qr`, `idgate:scan`, `idgate:face`, `idgate:info` (detail = the frame), `idgate:frame` for each frame and `idgate:close {code, reason}`.",
-        "responses": {"200": {"description": "the script", "content": {"text/javascript": {"schema": {"type": "string"}}}}}}}));
-    m
+fn param(name: &str, desc: &str) -> Value {
+    json!([{"name": name, "in": "path", "required": true, "schema": {"type": "string"}, "description": desc}])
 }
 
-/// The operation `method` of path `path` in [`items`], with the path's parameters.
-fn op(items: &Map<String, Value>, path: &str, method: &str) -> Value {
-    let item = &items[path];
-    let mut op = item[method].clone();
-    if let (Some(params), true) = (item.get("parameters"), op.get("parameters").is_none()) {
-        op["parameters"] = params.clone();
-    }
-    op
+fn bearer() -> Value {
+    json!([{"bearer": []}])
+}
+
+fn unauth() -> Value {
+    v1("no valid access token: invalid_token")
+}
+
+/// `GET` of the signed result, by path or by header (`params`).
+fn info_get(summary: &str, params: Value) -> Value {
+    json!({"summary": summary, "description": RESULT, "security": bearer(), "parameters": params,
+        "responses": {"200": jwt_ok(), "401": unauth(), "404": v1("no such session for this tenant, or deleted"),
+            "409": v1("the session is not decided yet: invalid_state_transition"), "429": v1("rate limited")}})
+}
+
+/// What a phone (or a second phone) gets from the dynamic link, as a short HTML page.
+fn html(desc: &str) -> Value {
+    json!({"description": desc, "content": {"text/html": {"schema": {"type": "string"}}}})
 }
 
 pub fn routes() -> Vec<Route> {
     use Method as M;
-    let i = items();
+    let qr = || param("qr", "the qrCodeText");
     vec![
         Route::new(
             M::POST,
             "/api/oauth/token",
             Client,
             h::issue_token,
-            op(&i, "/api/oauth/token", "post"),
+            json!({"summary": "Access token (client credentials)",
+            "description": "Form-encoded (or JSON) `grant_type=client_credentials`, `client_id`, `client_secret` (or HTTP Basic) of a client made by `idgate client create --scope sessions`. The access token is an RS256 JWS (`typ: at+jwt`) verifiable with `/api/.well-known/jwks.json`; it lives 1800 s. Errors in the OAuth format.",
+            "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/UqudoTokenRequest"}}}},
+            "responses": {"200": ok("the access token", "UqudoToken"),
+                "400": oauth("unsupported_grant_type, invalid_request, invalid_scope, invalid_json"),
+                "401": oauth("invalid_client"), "413": oauth("body too large"),
+                "429": oauth("rate limited")}}),
         ),
         Route::new(
             M::POST,
             "/api/v1/session",
             Token,
             h::create_session,
-            op(&i, "/api/v1/session", "post"),
+            json!({
+            "summary": "Create a cross-device QR session", "description": DATA, "security": bearer(),
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UqudoSessionCreate"}}}},
+            "responses": {"200": ok("the session", "UqudoSession"), "400": v1("malformed JSON"), "401": unauth(),
+                "403": v1("the client has no sessions scope"), "413": v1("body too large"),
+                "422": v1("validation_failed, nfc_unsupported, background_check_unsupported"), "429": v1("rate limited")}}),
         ),
         Route::new(
             M::GET,
             "/api/v1/session",
             Token,
             h::phone_session,
-            op(&i, "/api/v1/session", "get"),
+            json!({"summary": "The phone opens the session",
+            "description": "`Authorization: <qrCodeText>` (no scheme). Works once: a second phone gets 409. `token` is the hosted flow's URL token and `flowUrl` the flow page.",
+            "responses": phone("get")}),
         ),
         Route::new(
             M::GET,
             "/api/v1/session/{qr}",
             Token,
             h::phone_session_path,
-            op(&i, "/api/v1/session/{qr}", "get"),
+            json!({
+            "summary": "The phone opens the session (path form)", "parameters": qr(), "responses": phone("get")}),
         ),
         Route::new(
             M::DELETE,
             "/api/v1/session/{qr}",
             Token,
             h::delete_session,
-            op(&i, "/api/v1/session/{qr}", "delete"),
+            json!({"summary": "Delete the session info",
+            "description": "Phones and sockets can no longer use the qrCodeText (open sockets close with 4401). The verification session itself stays.",
+            "parameters": qr(), "responses": phone("delete")}),
         ),
         Route::new(
             M::GET,
             "/q/{qr}",
             Token,
             h::open_link,
-            op(&i, "/q/{qr}", "get"),
+            json!({"summary": "Dynamic link: open the hosted flow on this phone",
+            "parameters": qr(),
+            "description": "Claims the session for this phone (once) and redirects (303) to the hosted flow page; a second phone, an expired or unknown code get a short HTML page with 409, 410 or 404.",
+            "responses": {"303": {"description": "to the hosted flow"}, "404": html("unknown code"),
+                "409": html("opened on another phone"), "410": html("expired"), "429": v1("rate limited")}}),
         ),
         Route::new(
             M::GET,
             "/api/v1/info",
             Token,
             h::info_by_header,
-            op(&i, "/api/v1/info", "get"),
+            info_get(
+                "The signed result (session id in UQ-Session-ID)",
+                json!([{"name": "UQ-Session-ID", "in": "header", "required": false, "schema": {"type": "string"}}]),
+            ),
         ),
         Route::new(
             M::GET,
             "/api/v1/info/{id}",
             Token,
             h::info,
-            op(&i, "/api/v1/info/{id}", "get"),
+            info_get(
+                "The signed result",
+                param("id", "the sessionId (the JWS jti)"),
+            ),
         ),
         Route::new(
             M::DELETE,
             "/api/v1/info/{id}",
             Token,
             h::delete_info,
-            op(&i, "/api/v1/info/{id}", "delete"),
+            json!({"summary": "Stop serving the result",
+            "security": bearer(), "parameters": param("id", "the sessionId (the JWS jti)"),
+            "responses": {"204": {"description": "deleted"}, "401": unauth(), "404": v1("no such result"), "429": v1("rate limited")}}),
         ),
         Route::new(
             M::GET,
             "/api/v1/info/img/{id}",
             Token,
             h::image,
-            op(&i, "/api/v1/info/img/{id}", "get"),
+            json!({"summary": "An image of a result",
+            "description": "`frontImageId`, `backImageId` or `faceImageId` of a result of the client's tenant; every read is audited (`uqudo.image_read`).",
+            "security": bearer(), "parameters": param("id", "the image id"),
+            "responses": {"200": {"description": "the image bytes", "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}},
+                "401": unauth(), "404": v1("no such image for this tenant"), "429": v1("rate limited")}}),
         ),
         Route::new(
             M::POST,
             "/api/v1/face/match",
             Token,
             h::face_match,
-            op(&i, "/api/v1/face/match", "post"),
+            json!({"summary": "Compare two face images",
+            "description": "`sourceImage`, `targetImage`: base64 JPEG/PNG/WebP; `minimumMatchLevel` 1–5 (default 3). `matchLevel` 5/4/3/2/1 at face distance ≤ 0.40/0.50/0.60/0.65/0.70, 0 beyond; `match` = level ≥ minimum. Stores nothing.",
+            "security": bearer(),
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UqudoFaceMatch"}}}},
+            "responses": {"200": ok("the comparison", "UqudoFaceMatchResult"), "400": v1("bad image or JSON; image_quality codes"),
+                "401": unauth(), "413": v1("too large"), "422": v1("validation_failed"), "429": v1("rate limited"),
+                "503": v1("face engine busy or unavailable")}}),
         ),
         Route::new(
             M::GET,
             "/api/.well-known/jwks.json",
             Public,
             h::uqudo_jwks,
-            op(&i, "/api/.well-known/jwks.json", "get"),
+            json!({"summary": "Signing keys (JWKS), uqudo path",
+            "description": JWKS, "responses": {"200": ok("the key set", "Jwks"), "429": v1("rate limited")}}),
         ),
         Route::new(
             M::GET,
             "/ws/v1/session",
             Token,
             ws::session_socket,
-            op(&i, "/ws/v1/session", "get"),
+            json!({"summary": "QR session web socket", "description": WS,
+            "responses": {"101": {"description": "switching protocols"}, "400": {"description": "not a web-socket upgrade"},
+                "426": {"description": "upgrade required"}, "429": v1("too many open sockets from this address")}}),
         ),
         Route::new(
             M::GET,
             "/sdk/idgate-qr.js",
             Public,
             sdk::script,
-            op(&i, "/sdk/idgate-qr.js", "get"),
+            json!({"summary": "The desktop QR component",
+            "description": "One `<script>` tag: elements with `data-idgate-qr=\"<qrCodeText>\"` (or `IdgateQr.mount(el, {qrCodeText})`) show the QR code and receive DOM events `idgate:qr`, `idgate:scan`, `idgate:face`, `idgate:info` (detail = the frame), `idgate:frame` for each frame and `idgate:close {code, reason}`.",
+            "responses": {"200": {"description": "the script", "content": {"text/javascript": {"schema": {"type": "string"}}}}}}),
         ),
     ]
 }

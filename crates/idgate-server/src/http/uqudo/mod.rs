@@ -22,7 +22,7 @@ use super::error::{ApiError, Fail, Family, V1};
 use super::extract::{bounded, read_json, read_limited, AuthForms};
 use super::oauth::{basic_credentials, OAuth};
 use crate::app::login;
-use crate::app::uqudo::{keys, result, sessions, token};
+use crate::app::uqudo::{result, sessions, token};
 use crate::state::AppState;
 
 /// The door's error family: the `/v1` shape; bodies read leniently like other vendor routes.
@@ -210,13 +210,7 @@ pub async fn face_match(State(st): State<AppState>, req: Request) -> Result<Resp
     Ok(Json(result::face_match(&st, &client, &body).await?).into_response())
 }
 
-/// `GET /api/.well-known/jwks.json`: the RS256 keys of access tokens and results.
+/// `GET /api/.well-known/jwks.json`: the same key set as `/.well-known/jwks.json`.
 pub async fn uqudo_jwks(State(st): State<AppState>) -> Result<Response, Fail<Uq>> {
-    let set = keys::current(&st, false).await?;
-    let mut res = Json(set.jwks()).into_response();
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        "public, max-age=300".parse().expect("static header"),
-    );
-    Ok(res)
+    Ok(super::oauth::jwks_response(&st).await?)
 }

@@ -7,7 +7,8 @@
 //! 1001 server stopping, 1011 server error, 1013 too many sockets for the tenant, 4400 first
 //! frame not a qrCodeText, 4401 unknown or deleted qrCodeText, 4408 no first frame in time,
 //! 4410 session expired or canceled. Changes arrive through the node's hub (fed by PostgreSQL
-//! NOTIFY from every node); every fourth heartbeat also re-reads the session.
+//! NOTIFY from every node); every fourth heartbeat also re-reads the session. A frame sent
+//! because of a change carries `at`, the unix ms of that change's commit.
 
 use std::time::Duration;
 
@@ -15,11 +16,15 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use idgate_core::Code;
+use idgate_store::UqudoRow;
 use serde_json::{json, Value};
 
 use super::Uq;
+use crate::app::sessions::{get as get_session, view};
+use crate::app::tenant::Tenant;
 use crate::app::uqudo::frames::{standing, Standing};
-use crate::app::uqudo::sessions::{by_qr, session_of};
+use crate::app::uqudo::hub::Change;
+use crate::app::uqudo::sessions::{by_qr, tenant_of};
 use crate::http::login_ws::{close, send};
 use crate::http::sockets::{bounded, SocketSlot, CLOSE_TRY_LATER};
 use crate::state::AppState;
@@ -78,6 +83,9 @@ async fn run(st: AppState, mut socket: WebSocket) {
     let Some(_tenant_slot) = st.edge.sockets_per_tenant.acquire(&row.tenant_id) else {
         return close(socket, CLOSE_TRY_LATER, "too many open sockets").await;
     };
+    let Ok(t) = tenant_of(&st, &row).await else {
+        return close(socket, CLOSE_ERROR, "server error").await;
+    };
     let mut sub = st.uqudo.hub.subscribe(&st, &row.session_id);
     let mut closing = st.login.closing.subscribe();
     let link = format!("{}/q/{qr}", st.public_base);
@@ -86,64 +94,106 @@ async fn run(st: AppState, mut socket: WebSocket) {
     if !send(&mut socket, hello).await {
         return;
     }
-    let mut sent = 0usize;
+    let mut f = Follow {
+        t,
+        qr,
+        row,
+        sent: 0,
+        seen: 0,
+    };
     let period = Duration::from_millis(st.cfg.login.ws_heartbeat_ms.max(10));
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     let mut beats = 0u64;
-    let mut check = true;
+    // `Some(None)`: re-read the session; `Some(Some(change))`: the change that woke the socket
+    let mut check = Some(None);
     loop {
-        if check {
-            match step(&st, &mut socket, &qr, &mut sent).await {
+        if let Some(change) = check {
+            match f.step(&st, &mut socket, change).await {
                 Ok(None) => {}
                 Ok(Some((code, reason))) => return close(socket, code, reason).await,
                 Err(()) => return,
             }
         }
         check = tokio::select! {
-            r = sub.rx.changed() => r.is_ok(),
+            r = sub.rx.changed() => r.is_ok().then(|| Some(sub.rx.borrow_and_update().clone())),
             _ = tick.tick() => {
                 beats += 1;
                 if !send(&mut socket, json!({"service": "HEARTBEAT", "time": st.now() / 1000})).await {
                     return;
                 }
-                beats.is_multiple_of(4) || st.now() >= row.expires_at
+                (beats.is_multiple_of(4) || st.now() >= f.row.expires_at).then_some(None)
             }
             m = socket.recv() => match m {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
-                _ => false,
+                _ => None,
             },
             _ = closing.changed() => return close(socket, CLOSE_GOING_AWAY, "server stopping").await,
         };
     }
 }
 
-/// Sends the frames not sent yet; `Some(close)` when the socket should end, `Err` when the
-/// socket failed.
-async fn step(
-    st: &AppState,
-    socket: &mut WebSocket,
-    qr: &str,
-    sent: &mut usize,
-) -> Result<Option<(u16, &'static str)>, ()> {
-    let row = match by_qr(st, qr).await {
-        Ok(r) => r,
-        Err(e) if e.code == Code::SessionExpired => return Ok(Some((CLOSE_EXPIRED, "expired"))),
-        Err(e) if e.code == Code::NotFound => return Ok(Some((CLOSE_UNKNOWN, "deleted"))),
-        Err(_) => return Ok(Some((CLOSE_ERROR, "server error"))),
-    };
-    let Ok((_, v)) = session_of(st, &row).await else {
-        return Ok(Some((CLOSE_ERROR, "server error")));
-    };
-    let (frames, end): (Vec<Value>, _) = match standing(&v, row.min_level as u8) {
-        Standing::Open(f) => (f, None),
-        Standing::Finished(f) => (f, Some((CLOSE_FINISHED, "finished"))),
-        Standing::Ended(_) => (Vec::new(), Some((CLOSE_EXPIRED, "expired"))),
-    };
-    for f in frames.into_iter().skip(*sent) {
-        if !send(socket, f).await {
-            return Err(());
+/// What a socket knows of its session between wakes.
+struct Follow {
+    t: Tenant,
+    qr: String,
+    row: UqudoRow,
+    /// Frames sent so far (besides `QR` and heartbeats).
+    sent: usize,
+    /// The hub change handled last.
+    seen: u64,
+}
+
+impl Follow {
+    /// Sends the frames not sent yet (with `at`, the commit instant of the change that woke
+    /// the socket); `Some(close)` when the socket should end, `Err` when the socket failed.
+    /// The session comes from the change when it carries the committed row (and the QR code
+    /// is still live), otherwise from the database.
+    async fn step(
+        &mut self,
+        st: &AppState,
+        socket: &mut WebSocket,
+        change: Option<Change>,
+    ) -> Result<Option<(u16, &'static str)>, ()> {
+        let at = change.as_ref().map_or(0, |c| c.at);
+        let pushed = change
+            .as_ref()
+            .and_then(|c| c.row_after(self.seen))
+            .filter(|_| st.now() < self.row.expires_at)
+            .cloned();
+        if let Some(c) = &change {
+            self.seen = c.seq;
         }
-        *sent += 1;
+        let v = match pushed {
+            Some(row) => view(st, &self.t, row),
+            None => match by_qr(st, &self.qr).await {
+                Ok(r) => {
+                    self.row = r;
+                    get_session(st, &self.t, &self.row.session_id).await
+                }
+                Err(e) if e.code == Code::SessionExpired => {
+                    return Ok(Some((CLOSE_EXPIRED, "expired")))
+                }
+                Err(e) if e.code == Code::NotFound => return Ok(Some((CLOSE_UNKNOWN, "deleted"))),
+                Err(e) => Err(e),
+            },
+        };
+        let Ok(v) = v else {
+            return Ok(Some((CLOSE_ERROR, "server error")));
+        };
+        let (frames, end): (Vec<Value>, _) = match standing(&v, self.row.min_level as u8) {
+            Standing::Open(f) => (f, None),
+            Standing::Finished(f) => (f, Some((CLOSE_FINISHED, "finished"))),
+            Standing::Ended(_) => (Vec::new(), Some((CLOSE_EXPIRED, "expired"))),
+        };
+        for mut f in frames.into_iter().skip(self.sent) {
+            if at > 0 {
+                f["at"] = json!(at);
+            }
+            if !send(socket, f).await {
+                return Err(());
+            }
+            self.sent += 1;
+        }
+        Ok(end)
     }
-    Ok(end)
 }

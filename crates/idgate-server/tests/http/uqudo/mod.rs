@@ -125,14 +125,12 @@ impl Uq {
 
 /// The claims of `jws` after checking its RS256 signature against the JWKS at `base`.
 pub async fn verified(http: &reqwest::Client, base: &str, jws: &str) -> (Value, Value) {
-    let jwks: Value = http
-        .get(format!("{base}/api/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    verified_at(http, &format!("{base}/api/.well-known/jwks.json"), jws).await
+}
+
+/// [`verified`] against the JWKS at `url`.
+pub async fn verified_at(http: &reqwest::Client, url: &str, jws: &str) -> (Value, Value) {
+    let jwks: Value = http.get(url).send().await.unwrap().json().await.unwrap();
     let parts: Vec<&str> = jws.split('.').collect();
     assert_eq!(parts.len(), 3, "{jws}");
     let dec = |p: &str| URL_SAFE_NO_PAD.decode(p).unwrap();

@@ -61,6 +61,8 @@ async fn walk(u: &Uq, ws: &mut Ws, page: &str) {
     let (st, v) = document(&u.s, page, "rg", &image_side(&rg_with_portrait(her_face()))).await;
     assert_eq!(st, 200, "{v}");
     let scan = next(ws).await;
+    // a frame sent because of a change says when that change was committed
+    assert!(scan["at"].as_i64().is_some_and(|at| at > 0), "{scan}");
     assert_eq!(
         (&scan["service"], &scan["documentType"], &scan["side"]),
         (&json!("SCAN"), &json!("BRA_RG"), &json!("front")),
@@ -106,6 +108,9 @@ async fn the_desktop_follows_the_phone_and_gets_a_signed_result() {
         let jws = res.text().await.unwrap();
         let (h, c) = verified(&u.s.http, &u.s.base, &jws).await;
         assert!(h["kid"].is_string());
+        // the root JWKS carries the same keys (and the login keys besides)
+        let root = format!("{}/.well-known/jwks.json", u.s.base);
+        assert_eq!(verified_at(&u.s.http, &root, &jws).await.1, c);
         assert_eq!(
             (&c["aud"], &c["jti"], &c["nonce"]),
             (&json!(u.a.0), &json!(id), &json!("n-42")),
