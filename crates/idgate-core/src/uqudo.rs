@@ -67,7 +67,9 @@ pub struct SessionData {
     /// The lowest match level that counts as a match (`faceScanMinimumMatchLevel` of the
     /// first document, else `facialRecognition.scanMinimumMatchLevel`, else 3).
     pub min_level: u8,
-    pub max_attempts: u8,
+    /// Liveness attempts the face step allows (`facialRecognition.maxAttempts`, 1–3); `None`:
+    /// the tenant's policy.
+    pub max_attempts: Option<u8>,
     pub nonce: Option<String>,
 }
 
@@ -276,20 +278,20 @@ impl Parser {
         }
     }
 
-    fn facial(&mut self, v: Option<&Value>) -> (bool, Option<u8>, u8) {
+    fn facial(&mut self, v: Option<&Value>) -> (bool, Option<u8>, Option<u8>) {
         const P: &str = "facialRecognition";
         match v {
-            None | Some(Value::Null) => (false, None, 3),
+            None | Some(Value::Null) => (false, None, None),
             Some(Value::Object(o)) => {
                 let enabled = self.flag(o, P, "enabled");
                 let lvl = self.level(o, P, "scanMinimumMatchLevel");
                 self.level(o, P, "readMinimumMatchLevel");
-                let attempts = self.int(o, P, "maxAttempts", 1, 3).unwrap_or(3) as u8;
+                let attempts = self.int(o, P, "maxAttempts", 1, 3).map(|n| n as u8);
                 (enabled, lvl, attempts)
             }
             Some(_) => {
                 self.err(P, "invalid_type", "must be an object");
-                (false, None, 3)
+                (false, None, None)
             }
         }
     }

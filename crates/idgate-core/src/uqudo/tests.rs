@@ -27,7 +27,7 @@ fn the_seed_example_parses_with_its_defaults() {
     let d = parse_data(&enc(&v)).unwrap();
     assert_eq!(d.documents, vec![DocType::Passport]);
     assert!(d.face);
-    assert_eq!((d.min_level, d.max_attempts), (2, 3));
+    assert_eq!((d.min_level, d.max_attempts), (2, Some(3)));
 }
 
 #[test]

@@ -12,6 +12,7 @@ use super::extract::{read_json, Authed};
 use crate::app::faces::images::upload_expiry;
 use crate::app::liveness::{self, challenge_json};
 use crate::app::sessions::by_url;
+use crate::app::uqudo::sessions::liveness_attempts;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -58,8 +59,9 @@ pub async fn session_challenge(
         .failed_challenges(&t.id, &v.row.id)
         .await
         .map_err(ApiError::from)?;
+    let allowed = liveness_attempts(&st, &t, &v.row.id).await?;
     let mut out = challenge_json(&c, &t);
-    out["attempts_left"] = serde_json::json!(i64::from(t.policy.liveness_attempts) - failed);
+    out["attempts_left"] = serde_json::json!(allowed - failed);
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 

@@ -56,7 +56,7 @@ fn clip() -> &'static Vec<RgbImage> {
     })
 }
 
-fn jpeg(img: &RgbImage) -> Vec<u8> {
+pub(crate) fn jpeg(img: &RgbImage) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88)
         .encode_image(img)
@@ -107,7 +107,7 @@ fn frames_for(actions: &Value) -> Option<&'static Value> {
 }
 
 /// `POST {page}/liveness` with an empty body: a challenge for the session at `page`.
-async fn session_challenge(s: &TestServer, page: &str) -> (u16, Value) {
+pub(crate) async fn session_challenge(s: &TestServer, page: &str) -> (u16, Value) {
     s.call(
         Method::POST,
         &format!("{page}/liveness"),

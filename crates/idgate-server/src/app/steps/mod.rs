@@ -24,6 +24,7 @@ use super::liveness;
 use super::render::{fmt_time, SessionView};
 use super::sessions::{self, by_url, save};
 use super::tenant::Tenant;
+use super::uqudo::sessions::liveness_attempts;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
@@ -204,8 +205,9 @@ async fn decide_one(st: &AppState, row: idgate_store::SessionRow) -> Result<(), 
 /// (`POST /s/{hash}/t/{token}/liveness`) and the frames of the person performing it, or
 /// `{challenge_id}` of one already verified for it. A bare `{image}` is refused
 /// (`liveness_required`). The most frontal frame becomes the selfie (`image_key`), kept until
-/// the tenant's biometrics retention of the session ends (or it is redacted); if the CPF has a face registration, a 1:1 validation runs and is
-/// recorded. A failed attempt answers 422 `liveness_failed` while attempts remain (tenant
+/// the tenant's biometrics retention of the session ends (or it is redacted); if the CPF has a
+/// face registration, a 1:1 validation runs and is recorded. A failed attempt answers 422
+/// `liveness_failed` while attempts remain (a uqudo session's `maxAttempts`, else the tenant
 /// policy, default 3); the last one completes the step as failed, for the decision.
 async fn face_recognition(
     st: &AppState,
@@ -252,7 +254,7 @@ async fn face_recognition(
     });
     if !verified.passed {
         let failed = st.store.failed_challenges(&t.id, &v.row.id).await?;
-        let left = i64::from(t.policy.liveness_attempts) - failed;
+        let left = liveness_attempts(st, t, &v.row.id).await? - failed;
         if left > 0 {
             let mut e = ApiError::new(
                 Code::LivenessFailed,

@@ -98,8 +98,11 @@ impl Hub {
     }
 
     /// Wakes the sockets of session `id` (of every session when `None`), with the row as
-    /// committed when known. Of two rows, the later `updated_at` wins; on a tie neither is
-    /// trusted (the sockets read the database).
+    /// committed when known. A row older (`updated_at`) than the one held is ignored; on a tie
+    /// the later call wins (saves of one session are committed one after another, and a
+    /// request saves, then bumps; were two concurrent requests to commit in one millisecond
+    /// and bump in reverse order, the sockets would see the newest state at their next
+    /// periodic re-read).
     fn bump(&self, id: Option<&str>, at: i64, row: Option<&SessionRow>) {
         let subs = self.subs.lock().unwrap_or_else(|e| e.into_inner());
         let tell = |tx: &watch::Sender<Change>| {
@@ -108,11 +111,9 @@ impl Hub {
                 c.at = at;
                 let held = c.row.as_ref().map(|r| r.updated_at);
                 match row {
-                    Some(r) if held.is_none_or(|h| r.updated_at > h) => {
-                        c.row = Some(Arc::new(r.clone()))
-                    }
                     Some(r) if held.is_some_and(|h| r.updated_at < h) => {}
-                    _ => {
+                    Some(r) => c.row = Some(Arc::new(r.clone())),
+                    None => {
                         c.row = None;
                         c.bare = c.seq;
                     }

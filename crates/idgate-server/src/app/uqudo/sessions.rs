@@ -165,6 +165,17 @@ pub async fn session_of(st: &AppState, row: &UqudoRow) -> Result<(Tenant, Sessio
     Ok((t, v))
 }
 
+/// Liveness attempts the face step of session `id` allows: its uqudo
+/// `facialRecognition.maxAttempts` when the data sets one, else the tenant's policy.
+pub async fn liveness_attempts(st: &AppState, t: &Tenant, id: &str) -> Result<i64, ApiError> {
+    let own = match st.store.uqudo_session(&t.id, id).await {
+        Ok(row) => parse_data(&row.data).ok().and_then(|d| d.max_attempts),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(i64::from(own.unwrap_or(t.policy.liveness_attempts)))
+}
+
 /// The phone opens the session (`GET /api/v1/session`, the dynamic link): once. A second
 /// phone gets `409 conflict`.
 pub async fn open(st: &AppState, qr: &str) -> Result<(UqudoRow, SessionView), ApiError> {

@@ -20,6 +20,7 @@ use idgate_store::UqudoRow;
 use serde_json::{json, Value};
 
 use super::Uq;
+use crate::app::render::SessionView;
 use crate::app::sessions::{get as get_session, view};
 use crate::app::tenant::Tenant;
 use crate::app::uqudo::frames::{standing, Standing};
@@ -105,13 +106,31 @@ async fn run(st: AppState, mut socket: WebSocket) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     let mut beats = 0u64;
     // `Some(None)`: re-read the session; `Some(Some(change))`: the change that woke the socket
-    let mut check = Some(None);
+    let mut check: Option<Option<Change>> = Some(None);
     loop {
-        if let Some(change) = check {
-            match f.step(&st, &mut socket, change).await {
-                Ok(None) => {}
-                Ok(Some((code, reason))) => return close(socket, code, reason).await,
-                Err(()) => return,
+        if let Some(change) = check.take() {
+            let at = change.as_ref().map_or(0, |c| c.at);
+            // a newer change stops a read still waiting for the database (a burst of requests
+            // may hold every connection) and is handled instead
+            let read = tokio::select! {
+                v = f.read(&st, change) => v,
+                r = sub.rx.changed() => match r {
+                    Ok(()) => {
+                        check = Some(Some(sub.rx.borrow_and_update().clone()));
+                        continue;
+                    }
+                    Err(_) => return close(socket, CLOSE_ERROR, "server error").await,
+                },
+            };
+            let end = match read {
+                Ok(v) => match f.send_new(&mut socket, &v, at).await {
+                    Ok(end) => end,
+                    Err(()) => return,
+                },
+                Err(end) => Some(end),
+            };
+            if let Some((code, reason)) = end {
+                return close(socket, code, reason).await;
             }
         }
         check = tokio::select! {
@@ -144,25 +163,20 @@ struct Follow {
 }
 
 impl Follow {
-    /// Sends the frames not sent yet (with `at`, the commit instant of the change that woke
-    /// the socket); `Some(close)` when the socket should end, `Err` when the socket failed.
-    /// The session comes from the change when it carries the committed row (and the QR code
-    /// is still live), otherwise from the database.
-    async fn step(
+    /// The session after `change` (`None`: a periodic re-read): the committed row the change
+    /// carries when it is the newest state known (and the QR code is still live), otherwise
+    /// the database's. `Err` when the socket should close. Cancel-safe: `seen` moves on only
+    /// once the read is done.
+    async fn read(
         &mut self,
         st: &AppState,
-        socket: &mut WebSocket,
         change: Option<Change>,
-    ) -> Result<Option<(u16, &'static str)>, ()> {
-        let at = change.as_ref().map_or(0, |c| c.at);
+    ) -> Result<SessionView, (u16, &'static str)> {
         let pushed = change
             .as_ref()
             .and_then(|c| c.row_after(self.seen))
             .filter(|_| st.now() < self.row.expires_at)
             .cloned();
-        if let Some(c) = &change {
-            self.seen = c.seq;
-        }
         let v = match pushed {
             Some(row) => view(st, &self.t, row),
             None => match by_qr(st, &self.qr).await {
@@ -170,17 +184,27 @@ impl Follow {
                     self.row = r;
                     get_session(st, &self.t, &self.row.session_id).await
                 }
-                Err(e) if e.code == Code::SessionExpired => {
-                    return Ok(Some((CLOSE_EXPIRED, "expired")))
-                }
-                Err(e) if e.code == Code::NotFound => return Ok(Some((CLOSE_UNKNOWN, "deleted"))),
+                Err(e) if e.code == Code::SessionExpired => return Err((CLOSE_EXPIRED, "expired")),
+                Err(e) if e.code == Code::NotFound => return Err((CLOSE_UNKNOWN, "deleted")),
                 Err(e) => Err(e),
             },
         };
-        let Ok(v) = v else {
-            return Ok(Some((CLOSE_ERROR, "server error")));
-        };
-        let (frames, end): (Vec<Value>, _) = match standing(&v, self.row.min_level as u8) {
+        if let Some(c) = &change {
+            self.seen = c.seq;
+        }
+        v.map_err(|_| (CLOSE_ERROR, "server error"))
+    }
+
+    /// Sends the frames of `v` not sent yet (with `at`, the commit instant of the change that
+    /// woke the socket, when known); `Some(close)` when the socket should end, `Err` when the
+    /// socket failed.
+    async fn send_new(
+        &mut self,
+        socket: &mut WebSocket,
+        v: &SessionView,
+        at: i64,
+    ) -> Result<Option<(u16, &'static str)>, ()> {
+        let (frames, end): (Vec<Value>, _) = match standing(v, self.row.min_level as u8) {
             Standing::Open(f) => (f, None),
             Standing::Finished(f) => (f, Some((CLOSE_FINISHED, "finished"))),
             Standing::Ended(_) => (Vec::new(), Some((CLOSE_EXPIRED, "expired"))),

@@ -2,6 +2,7 @@
 //! creation with every `data` rule, the phone side (one phone, 30 minutes, delete), the web
 //! socket, the signed result and its images, cross-tenant refusals, two nodes.
 
+mod attempts;
 mod refusals;
 mod socket;
 
@@ -121,6 +122,14 @@ impl Uq {
     pub async fn get(&self, path: &str, auth: &str) -> (u16, Value) {
         self.s.call(Method::GET, path, auth, None).await
     }
+}
+
+/// The flow page path (`/s/{hash}/t/{token}`) of the phone that opened `qr`.
+pub async fn phone(u: &Uq, qr: &str) -> String {
+    let (st, v) = u.get("/api/v1/session", qr).await;
+    assert_eq!(st, 200, "{v}");
+    let url = v["flowUrl"].as_str().unwrap();
+    format!("/s/{}", url.split_once("/s/").unwrap().1)
 }
 
 /// The claims of `jws` after checking its RS256 signature against the JWKS at `base`.

@@ -12,14 +12,6 @@ use super::*;
 use crate::flow::{document, image_side, rg_with_portrait};
 use crate::liveness::{face_step, her_face};
 
-/// The flow page path (`/s/{hash}/t/{token}`) of the phone that opened `qr`.
-async fn phone(u: &Uq, qr: &str) -> String {
-    let (st, v) = u.get("/api/v1/session", qr).await;
-    assert_eq!(st, 200, "{v}");
-    let url = v["flowUrl"].as_str().unwrap();
-    format!("/s/{}", url.split_once("/s/").unwrap().1)
-}
-
 async fn opened(base: &str, qr: &str) -> Ws {
     let mut ws = socket(base).await;
     ws.send(Message::text(qr.to_owned())).await.unwrap();
