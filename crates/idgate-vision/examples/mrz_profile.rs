@@ -1,6 +1,8 @@
 //! Times the MRZ fast path per stage on images given as arguments (decode, detect, recognise),
-//! `ROUNDS` times each (default 5), and prints the median per image and over all images.
+//! `ROUNDS` times each (default 5), and prints the median per image and over all images, and
+//! whether the zone read matches the `.mrz.txt` beside the image (`ok`, `MISS`, or `-`).
 //! `cargo run --release -p idgate-vision --example mrz_profile -- ../shared/testdata/documents/passport/*.jpg`
+//! (`RUST_LOG=idgate_vision=trace` prints each detection, zone read and line read).
 
 use std::time::Instant;
 
@@ -22,6 +24,12 @@ fn cpu_ms() -> f64 {
 }
 
 fn main() {
+    // RUST_LOG=idgate_vision=trace shows each detection, zone read and line read
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
     let rounds: usize = std::env::var("ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
@@ -33,18 +41,42 @@ fn main() {
         let (mut dec, mut det, mut rec, mut tot, mut cpu) =
             (vec![], vec![], vec![], vec![], vec![]);
         let mut lines = Vec::new();
+        let want: Option<Vec<String>> =
+            std::fs::read_to_string(std::path::Path::new(&path).with_extension("mrz.txt"))
+                .ok()
+                .map(|t| {
+                    t.lines()
+                        .map(|l| l.trim().to_owned())
+                        .filter(|l| !l.is_empty())
+                        .collect()
+                });
+        let mut verdict = "-";
         for _ in 0..rounds {
             let (t, c) = (Instant::now(), cpu_ms());
             let img = intake::load(&bytes, IntakeLimits::default())
                 .expect("decode")
                 .image;
             let d = t.elapsed().as_secs_f64() * 1000.0;
-            let r = read_mrz(&mut engine, &img).expect("mrz");
+            let r = match read_mrz(&mut engine, &img) {
+                Ok(r) => r,
+                Err(e) => {
+                    tot.push(t.elapsed().as_secs_f64() * 1000.0);
+                    cpu.push(cpu_ms() - c);
+                    lines = vec![e.to_string()];
+                    verdict = "MISS";
+                    continue;
+                }
+            };
             dec.push(d);
             det.push(r.timing.detect_ms);
             rec.push(r.timing.recognise_ms);
             tot.push(t.elapsed().as_secs_f64() * 1000.0);
             cpu.push(cpu_ms() - c);
+            verdict = match &want {
+                Some(w) if *w == r.mrz.lines => "ok",
+                Some(_) => "MISS",
+                None => "-",
+            };
             lines = r.mrz.lines.clone();
             if !r.mrz.all_checks_valid() {
                 lines.push("CHECKS-FAIL".into());
@@ -52,7 +84,7 @@ fn main() {
         }
         let name = path.rsplit('/').next().unwrap_or(&path);
         println!(
-            "{name:36} decode {:5.1} detect {:5.1} recognise {:6.1} total {:6.1} cpu {:6.1} ms  {}",
+            "{name:44} decode {:5.1} detect {:5.1} recognise {:6.1} total {:6.1} cpu {:6.1} ms {verdict:4} {}",
             median(&mut dec),
             median(&mut det),
             median(&mut rec),

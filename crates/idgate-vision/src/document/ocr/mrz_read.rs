@@ -1,9 +1,9 @@
-//! MRZ fast path: detect text boxes once on a small copy of the image, and from those boxes
-//! alone find the page (turned, tilted, in perspective or small in the photo: see
-//! [`rectify`](super::rectify)); read flat, detect again and recognise only the long thin lines
-//! (upright or turned 180°) with the recogniser's output cut to the MRZ alphabet, parsing the
-//! best 2- or 3-line group (see [`mrz_zone`](super::mrz_zone)). Larger detection scales and
-//! the page as photographed are tried only when that finds no valid zone.
+//! MRZ fast path: detect text boxes once on a small copy of the image and recognise only the
+//! long thin lines, cut from the photo at whatever angle they run (upright or turned 180°),
+//! with the recogniser's output cut to the MRZ alphabet, parsing the best 2- or 3-line group
+//! (see [`mrz_zone`](super::mrz_zone)). Only when that finds no valid zone is the page found
+//! from those boxes (turned, tilted, in perspective or small in the photo: see
+//! [`rectify`](super::rectify)), read flat and detected again; then larger detection scales.
 
 use std::time::Instant;
 
@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::detect::{detect, DetLimits};
 use super::geometry::{quad_size, Quad};
-use super::mrz_zone::{complete, read_zone, score, settled, Group};
+use super::mrz_zone::{complete, read_zone, score, settled, Group, Scope};
 use super::rectify::{flatten, level_photo, level_region, page_quad, upscale_for};
 use super::OcrEngine;
 use crate::document::mrz::Mrz;
@@ -59,10 +59,10 @@ const SMALL_SIDE: u32 = 720;
 const MAX_FLAT_SCALE: u32 = 2;
 
 /// Finds and reads the machine-readable zone of a document photo or scan. One detection on a
-/// small copy gives the page's geometry; a page turned, tilted, in perspective or small in the
-/// photo is read flat from there (else the text's level region, else the whole photo turned
-/// level). Only when that finds no
-/// valid zone are larger detection scales and the page as photographed tried.
+/// small copy finds the lines, read where they lie. When they give no valid zone, the same
+/// boxes give the page's geometry: a page turned, tilted, in perspective or small in the photo
+/// is read flat from there (else the text's level region, else the whole photo turned level);
+/// then larger detection scales.
 /// `NoText` when the image has no text lines; `NoMrz` when no zone parses.
 pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, VisionError> {
     let t0 = Instant::now();
@@ -86,10 +86,21 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
     };
     let boxes = run.detect(engine, photo, QUICK_LIMITS)?;
     let (w, h) = (photo.width(), photo.height());
-    let mut pages = vec![page_quad(photo, &boxes), level_region(&boxes, w, h)];
-    pages.push(level_photo(&boxes, w, h));
-    let mut pages: Vec<Quad> = pages.into_iter().flatten().collect();
-    pages.dedup();
+    // the block of MRZ-like lines as detected, cut from the photo at any angle: most photos
+    // end here
+    run.read(engine, photo, boxes.clone(), Scope::Block)?;
+    let mut pages: Vec<Quad> = Vec::new();
+    if !run.done() {
+        pages = [
+            page_quad(photo, &boxes),
+            level_region(&boxes, w, h),
+            level_photo(&boxes, w, h),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        pages.dedup();
+    }
     for page in &pages {
         if run.done() {
             break;
@@ -106,7 +117,7 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
     }
     run.along = [1.0, 0.0];
     if !run.done() {
-        run.read(engine, photo, boxes)?;
+        run.read(engine, photo, boxes, Scope::All)?;
     }
     if !run.done() {
         run.pass(engine, photo, MRZ_LIMITS)?;
@@ -153,7 +164,7 @@ impl Passes {
         limits: DetLimits,
     ) -> Result<(), VisionError> {
         let boxes = self.detect(engine, img, limits)?;
-        self.read(engine, img, boxes)
+        self.read(engine, img, boxes, Scope::All)
     }
 
     fn detect(
@@ -168,6 +179,14 @@ impl Passes {
             .map(|b| b.quad)
             .collect();
         self.detect_ms += ms(t);
+        tracing::debug!(
+            width = img.width(),
+            height = img.height(),
+            ?limits,
+            boxes = boxes.len(),
+            ms = ms(t),
+            "mrz detection"
+        );
         self.text |= !boxes.is_empty();
         Ok(boxes)
     }
@@ -178,10 +197,11 @@ impl Passes {
         engine: &mut OcrEngine,
         img: &RgbImage,
         boxes: Vec<Quad>,
+        scope: Scope,
     ) -> Result<(), VisionError> {
         let t = Instant::now();
         let along = self.along;
-        let found = read_zone(engine, img, boxes)?.map(|(g, turned)| {
+        let found = read_zone(engine, img, boxes, scope)?.map(|(g, turned)| {
             // Against the assumed direction in the photo: rightwards for text nearer level,
             // downwards (a page turned clockwise) for text nearer vertical.
             let d = if turned {
@@ -197,6 +217,14 @@ impl Passes {
             (g, against)
         });
         self.recognise_ms += ms(t);
+        tracing::debug!(
+            width = img.width(),
+            height = img.height(),
+            ?scope,
+            found = ?found.as_ref().map(|(g, _)| (score(g), g.reread, &g.raw)),
+            ms = ms(t),
+            "mrz zone read"
+        );
         if let (Some((g, _)), Some((b, _))) = (&found, &self.best) {
             // two detections agree on a zone whose check digits all hold
             self.confirmed |= g.mrz.lines == b.mrz.lines && g.mrz.all_checks_valid() && complete(g);
@@ -208,7 +236,11 @@ impl Passes {
     }
 
     fn done(&self) -> bool {
-        self.confirmed || self.best.as_ref().is_some_and(|(g, _)| settled(g))
+        self.confirmed
+            || self
+                .best
+                .as_ref()
+                .is_some_and(|(g, _)| settled(g) || (g.reread && g.mrz.all_checks_valid()))
     }
 }
 

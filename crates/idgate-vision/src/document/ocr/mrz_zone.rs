@@ -4,23 +4,39 @@
 
 use image::RgbImage;
 
-use super::geometry::{crop_quad, rotate_quad_180, Quad};
+use super::geometry::{crop_quad, extend_quad, rotate_quad_180, Quad};
 use super::mrz_lines::{candidates, close_pair, down, equal_lines, join_lines, pad_quad};
 use super::recognize::REC_HEIGHT;
 use super::{Head, OcrEngine};
 use crate::document::mrz::{parse_mrz, Mrz};
 use crate::VisionError;
 
+/// MRZ line crops are this many line heights longer at each end: a box found at a tilt, or on
+/// a small copy, can end inside the first or last character, which the recogniser then drops
+/// (a short data line never settles). The zone has a margin of a character or more.
+const END_MARGIN: f32 = 0.25;
 /// Crop heights tried (relative to the detected box) when the first read fails its checks.
 const PAD_VARIANTS: [f32; 3] = [1.0, 1.2, 0.85];
 /// MRZ lines are recognised narrower than their aspect ratio: OCR-B is monospace and widely
-/// spaced, and the recogniser's cost grows with the crop's width.
-const MRZ_X_SCALE: f32 = 0.7;
+/// spaced, and the recogniser's cost grows with the crop's width. Not much narrower: a box
+/// found at a tilt or on a small copy is looser than the print, and at 0.7 such a line came
+/// out at ~16 columns per character, two recogniser steps, which merges fillers (`<<<<<` read
+/// `<<<<`) and leaves the data line short.
+const MRZ_X_SCALE: f32 = 0.85;
 /// And never wider than 20 columns per character of the longest MRZ line (TD3, 44): 2.5
 /// recogniser steps per character, which still separate every filler of a `<<<<` run.
-/// At `MRZ_X_SCALE` sharp passport photos come out at up to 26 columns per character, for
-/// nothing; reads go wrong only below ~15.
+/// Sharp passport photos come out at up to 30 columns per character, for nothing.
 const MRZ_MAX_WIDTH: u32 = 44 * 20;
+
+/// How far [`read_zone`] searches among the candidate lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    /// Only the block of equal stacked lines, the way the orientation model reads it: cheap,
+    /// and enough for most photos; the caller has other detections to try.
+    Block,
+    /// Every candidate line, both ways up, with looser and tighter crops.
+    All,
+}
 
 /// Reads the zone among one detection's boxes: the best group found and whether it was read
 /// turned 180°.
@@ -28,6 +44,7 @@ pub(super) fn read_zone(
     engine: &mut OcrEngine,
     img: &RgbImage,
     boxes: Vec<Quad>,
+    scope: Scope,
 ) -> Result<Option<(Group, bool)>, VisionError> {
     let all = candidates(join_lines(boxes));
     if all.is_empty() {
@@ -51,7 +68,12 @@ pub(super) fn read_zone(
     if !equal.is_empty() {
         let lines: Vec<Quad> = equal.iter().map(|&i| all[i].1).collect();
         let upside_down = engine.upside_down_share_of_lines(img, &lines)? > 0.5;
-        let cache = &mut caches[usize::from(upside_down)];
+        tracing::trace!(
+            candidates = all.len(),
+            ?equal,
+            upside_down,
+            "mrz equal block"
+        );
         // Three lines spaced unevenly: the evenly spaced pair alone may be the whole zone.
         let tries = close_pair(&all, &equal).into_iter().chain([equal.clone()]);
         for lines in tries {
@@ -61,7 +83,7 @@ pub(super) fn read_zone(
                 quads(upside_down),
                 &lines,
                 &PAD_VARIANTS[..1],
-                cache,
+                &mut caches[usize::from(upside_down)],
             )?;
             if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
                 best = group.map(|g| (g, upside_down));
@@ -69,8 +91,16 @@ pub(super) fn read_zone(
             if best.as_ref().is_some_and(|(g, _)| settled(g)) {
                 return Ok(best);
             }
+            if let Some(done) =
+                reread_valid(engine, img, [&upright, &turned], &mut caches, &mut best)?
+            {
+                return Ok(done);
+            }
         }
         first = Some(upside_down);
+    }
+    if scope == Scope::Block {
+        return Ok(best);
     }
     // The orientation model's vote says which way to try next; the MRZ font under glare can
     // fool it, so the other way is read too when the first finds no valid zone.
@@ -125,8 +155,69 @@ pub(super) fn read_zone(
         if best.as_ref().is_some_and(|(g, _)| settled(g)) {
             break;
         }
+        if let Some(done) = reread_valid(engine, img, [&upright, &turned], &mut caches, &mut best)?
+        {
+            return Ok(done);
+        }
     }
     Ok(best)
+}
+
+/// Whether a broken plausibility rule of a reading whose check digits all hold could be a
+/// misread that another crop mends: a filler or a letter in the document code, the names or
+/// the document number, or a country code with letters. A country code of digits or a date that
+/// does not exist (its check digit holds) is the document's own.
+fn mendable(m: &Mrz) -> bool {
+    let letters = |f: &str| f.chars().any(|c| !c.is_ascii_digit());
+    m.doubts.iter().any(|d| match *d {
+        "issuing_country" => letters(&m.issuing_country),
+        "nationality" => letters(&m.nationality),
+        "birth_date" | "expiry_date" => false,
+        _ => true,
+    })
+}
+
+/// When the best reading is complete with every check digit valid but breaks a plausibility
+/// rule, its own lines are read again with every crop padding (a filler read as a letter is
+/// mended by a looser or tighter crop) and the search ends there: the check digits say these
+/// are the zone's lines, read the right way up, so other lines or the other way up cannot do
+/// better. `None` when the best reading is not such a one (the search goes on).
+fn reread_valid(
+    engine: &mut OcrEngine,
+    img: &RgbImage,
+    quads: [&[Quad]; 2],
+    caches: &mut [ReadCache; 2],
+    best: &mut Option<(Group, bool)>,
+) -> Result<Option<Option<(Group, bool)>>, VisionError> {
+    let Some((g, upside_down)) = best.as_ref() else {
+        return Ok(None);
+    };
+    if g.reread || !g.mrz.all_checks_valid() || !complete(g) {
+        return Ok(None);
+    }
+    if !mendable(&g.mrz) {
+        if let Some((g, _)) = best.as_mut() {
+            g.reread = true;
+        }
+        return Ok(Some(best.take()));
+    }
+    let (lines, upside_down) = (g.lines.clone(), *upside_down);
+    let cache = &mut caches[usize::from(upside_down)];
+    let group = read_group(
+        engine,
+        img,
+        quads[usize::from(upside_down)],
+        &lines,
+        &PAD_VARIANTS,
+        cache,
+    )?;
+    if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
+        *best = group.map(|g| (g, upside_down));
+    }
+    if let Some((g, _)) = best.as_mut() {
+        g.reread = true;
+    }
+    Ok(Some(best.take()))
 }
 
 /// Valid check digits, plausibility, data lines read at full length, fewer repairs.
@@ -190,7 +281,7 @@ fn read_group(
             .map(|&i| {
                 crop_quad(
                     img,
-                    &pad_quad(&quads[i], pad),
+                    &extend_quad(&pad_quad(&quads[i], pad), END_MARGIN),
                     REC_HEIGHT,
                     MRZ_X_SCALE,
                     MRZ_MAX_WIDTH,
@@ -206,7 +297,11 @@ fn read_group(
                 .filter_map(|&i| cache.get(&key(i)).cloned())
                 .collect(),
         );
-        best = best_group(&reads);
+        tracing::trace!(lines = ?order, pad, read = ?order.iter().filter_map(|&i| cache.get(&key(i)).map(|r| &r.0)).collect::<Vec<_>>(), "mrz lines read");
+        best = best_group(&reads).map(|mut g| {
+            g.lines = g.lines.iter().map(|&k| order[k]).collect();
+            g
+        });
         if best.as_ref().is_some_and(settled) {
             break;
         }
@@ -218,6 +313,11 @@ pub(super) struct Group {
     pub mrz: Mrz,
     pub raw: Vec<String>,
     pub confidence: f32,
+    /// The candidate lines (indices into the detection's candidates) the group was read from.
+    pub lines: Vec<usize>,
+    /// Those lines were read with every crop padding and this is still the best reading: a
+    /// rule it breaks (a specimen's own quirk) is not one a looser or tighter crop would mend.
+    pub reread: bool,
 }
 
 /// Normalised text if the line looks like MRZ: long, and almost only `A-Z 0-9 <`.
@@ -289,6 +389,8 @@ fn best_group(reads: &[Vec<(String, f32)>]) -> Option<Group> {
                             mrz,
                             raw,
                             confidence,
+                            lines: idx.clone(),
+                            reread: false,
                         },
                     ));
                 }
