@@ -230,6 +230,49 @@ pub(super) fn crop_quad(
     crop_columns(img, q, out_h, out_w, 0..out_w)
 }
 
+/// [`crop_quad`] of a line printed smaller than half of `out_h`: its patch of the image is first
+/// enlarged with a sharp filter (Catmull-Rom, at most `MAX_SHARP` times), so the recogniser sees
+/// the strokes of a 300 px scan crisp rather than a bilinear smear. Costs a few milliseconds
+/// per line, where enlarging the whole image cost tens.
+pub(super) fn crop_quad_sharp(
+    img: &RgbImage,
+    q: &Quad,
+    out_h: u32,
+    x_scale: f32,
+    max_w: u32,
+) -> RgbImage {
+    let (_, h) = quad_size(q);
+    if h <= 0.0 || 2.0 * h >= out_h as f32 {
+        return crop_quad(img, q, out_h, x_scale, max_w);
+    }
+    let k = ((out_h as f32 / h).ceil() as u32).clamp(2, MAX_SHARP);
+    let (iw, ih) = (img.width() as f32, img.height() as f32);
+    let xs = q.iter().map(|p| p[0]);
+    let ys = q.iter().map(|p| p[1]);
+    let (x0, x1) = xs.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    let (y0, y1) = ys.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    // two pixels of context for the filter; never past the image (the crop replicates borders)
+    let (x0, y0) = ((x0 - 2.0).floor().max(0.0), (y0 - 2.0).floor().max(0.0));
+    let (x1, y1) = ((x1 + 2.0).ceil().min(iw), (y1 + 2.0).ceil().min(ih));
+    if x1 - x0 < 2.0 || y1 - y0 < 2.0 {
+        return crop_quad(img, q, out_h, x_scale, max_w);
+    }
+    let (px, py, pw, ph) = (x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32);
+    let patch = image::imageops::crop_imm(img, px, py, pw, ph).to_image();
+    let big = image::imageops::resize(
+        &patch,
+        pw * k,
+        ph * k,
+        image::imageops::FilterType::CatmullRom,
+    );
+    let kf = k as f32;
+    let moved = q.map(|p| [(p[0] - x0) * kf, (p[1] - y0) * kf]);
+    crop_quad(&big, &moved, out_h, x_scale, max_w)
+}
+
+/// [`crop_quad_sharp`] enlarges a line's patch at most this many times.
+const MAX_SHARP: u32 = 4;
+
 /// The width [`crop_quad`] gives the quad.
 pub(super) fn crop_width(q: &Quad, out_h: u32, x_scale: f32, max_w: u32) -> u32 {
     let (w, h) = quad_size(q);

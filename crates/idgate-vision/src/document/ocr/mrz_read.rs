@@ -51,9 +51,9 @@ const MRZ_LIMITS: DetLimits = DetLimits {
     min_side: 512,
     max_side: 960,
 };
-/// A scan whose longer side is below this (300–450 px wide) is read enlarged with a sharp
-/// filter (see [`upscale_for`]): its MRZ characters are a few pixels high, and the recogniser
-/// reads sharp strokes at its own height better than a bilinear stretch of the line.
+/// A scan whose longer side is below this (300–450 px wide) is detected again enlarged with a
+/// sharp filter (see [`upscale_for`]) when nothing else finds its zone (its lines are always
+/// cut sharp: see `crop_quad_sharp`).
 const SMALL_SIDE: u32 = 720;
 /// The flat page is sampled at most this much larger than in the photo.
 const MAX_FLAT_SCALE: u32 = 2;
@@ -74,16 +74,7 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
         detect_ms: 0.0,
         recognise_ms: 0.0,
     };
-    let side = img.width().max(img.height());
-    let enlarged;
-    let photo = if side < SMALL_SIDE {
-        let k = upscale_for(side as f32);
-        let (w, h) = (img.width() * k, img.height() * k);
-        enlarged = image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom);
-        &enlarged
-    } else {
-        img
-    };
+    let photo = img;
     let boxes = run.detect(engine, photo, QUICK_LIMITS)?;
     let (w, h) = (photo.width(), photo.height());
     // the block of MRZ-like lines as detected, cut from the photo at any angle: most photos
@@ -122,8 +113,13 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
     if !run.done() {
         run.pass(engine, photo, MRZ_LIMITS)?;
     }
-    if !run.done() && !std::ptr::eq(photo, img) {
-        run.pass(engine, img, QUICK_LIMITS)?;
+    let side = img.width().max(img.height());
+    if !run.done() && side < SMALL_SIDE {
+        // a small scan whose lines the detector missed at its size: the whole scan enlarged
+        let k = upscale_for(side as f32);
+        let (w, h) = (img.width() * k, img.height() * k);
+        let enlarged = image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom);
+        run.pass(engine, &enlarged, QUICK_LIMITS)?;
     }
     if !run.text {
         return Err(VisionError::NoText);
@@ -237,10 +233,9 @@ impl Passes {
 
     fn done(&self) -> bool {
         self.confirmed
-            || self
-                .best
-                .as_ref()
-                .is_some_and(|(g, _)| settled(g) || (g.reread && g.mrz.all_checks_valid()))
+            || self.best.as_ref().is_some_and(|(g, _)| {
+                settled(g) || (g.reread && g.mrz.all_checks_valid() && complete(g))
+            })
     }
 }
 

@@ -4,7 +4,7 @@
 
 use image::RgbImage;
 
-use super::geometry::{crop_quad, extend_quad, rotate_quad_180, Quad};
+use super::geometry::{crop_quad_sharp, extend_quad, rotate_quad_180, Quad};
 use super::mrz_lines::{candidates, close_pair, down, equal_lines, join_lines, pad_quad};
 use super::recognize::REC_HEIGHT;
 use super::{Head, OcrEngine};
@@ -15,8 +15,15 @@ use crate::VisionError;
 /// a small copy, can end inside the first or last character, which the recogniser then drops
 /// (a short data line never settles). The zone has a margin of a character or more.
 const END_MARGIN: f32 = 0.25;
-/// Crop heights tried (relative to the detected box) when the first read fails its checks.
-const PAD_VARIANTS: [f32; 3] = [1.0, 1.2, 0.85];
+/// How a line is cut for the recogniser: its height relative to the detected box, and its
+/// width relative to its aspect ratio (see [`MRZ_X_SCALE`]).
+type Cut = (f32, f32);
+/// Crop heights tried when the first read fails its checks.
+const PAD_VARIANTS: [Cut; 3] = [(1.0, MRZ_X_SCALE), (1.2, MRZ_X_SCALE), (0.85, MRZ_X_SCALE)];
+/// A line cut at the widest the recogniser gets ([`MRZ_MAX_WIDTH`]): for a zone whose check
+/// digits hold but whose data line came out short (a filler run merged: the box was loose, so
+/// its aspect ratio gave too few columns per character).
+const WIDE: Cut = (1.0, 100.0);
 /// MRZ lines are recognised narrower than their aspect ratio: OCR-B is monospace and widely
 /// spaced, and the recogniser's cost grows with the crop's width. Not much narrower: a box
 /// found at a tilt or on a small copy is looser than the print, and at 0.7 such a line came
@@ -128,7 +135,7 @@ pub(super) fn read_zone(
             continue;
         }
         let cache = &mut caches[usize::from(upside_down)];
-        let (lines, pads): (Vec<usize>, &[f32]) = match pass {
+        let (lines, pads): (Vec<usize>, &[Cut]) = match pass {
             0 => (equal.clone(), &PAD_VARIANTS[..1]),
             1 => (longest.clone(), &PAD_VARIANTS[..1]),
             2 => (everything.clone(), &PAD_VARIANTS[..1]),
@@ -138,7 +145,7 @@ pub(super) fn read_zone(
                     .copied()
                     .filter(|&i| {
                         cache
-                            .get(&(i, 1f32.to_bits()))
+                            .get(&key(i, PAD_VARIANTS[0]))
                             .is_some_and(|(t, _)| maybe_mrz(t))
                     })
                     .collect(),
@@ -177,11 +184,12 @@ fn mendable(m: &Mrz) -> bool {
     })
 }
 
-/// When the best reading is complete with every check digit valid but breaks a plausibility
-/// rule, its own lines are read again with every crop padding (a filler read as a letter is
-/// mended by a looser or tighter crop) and the search ends there: the check digits say these
-/// are the zone's lines, read the right way up, so other lines or the other way up cannot do
-/// better. `None` when the best reading is not such a one (the search goes on).
+/// When the best reading has every check digit valid, its own lines are read again: cut at
+/// full width when a data line came out short, with every crop padding when it breaks a
+/// plausibility rule a crop could mend (a filler read as a letter). The search ends there when
+/// the reading is then complete: the check digits say these are the zone's lines, read the
+/// right way up, so other lines or the other way up cannot do better. `None` when the best
+/// reading is not such a one, or is still short (the search goes on).
 fn reread_valid(
     engine: &mut OcrEngine,
     img: &RgbImage,
@@ -192,32 +200,31 @@ fn reread_valid(
     let Some((g, upside_down)) = best.as_ref() else {
         return Ok(None);
     };
-    if g.reread || !g.mrz.all_checks_valid() || !complete(g) {
+    if g.reread || !g.mrz.all_checks_valid() {
         return Ok(None);
     }
-    if !mendable(&g.mrz) {
-        if let Some((g, _)) = best.as_mut() {
-            g.reread = true;
-        }
-        return Ok(Some(best.take()));
-    }
+    let short = !complete(g);
+    let cuts: &[Cut] = if short {
+        &[PAD_VARIANTS[0], WIDE]
+    } else if mendable(&g.mrz) {
+        &PAD_VARIANTS
+    } else {
+        &[]
+    };
     let (lines, upside_down) = (g.lines.clone(), *upside_down);
-    let cache = &mut caches[usize::from(upside_down)];
-    let group = read_group(
-        engine,
-        img,
-        quads[usize::from(upside_down)],
-        &lines,
-        &PAD_VARIANTS,
-        cache,
-    )?;
-    if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
-        *best = group.map(|g| (g, upside_down));
+    if !cuts.is_empty() {
+        let cache = &mut caches[usize::from(upside_down)];
+        let quads = quads[usize::from(upside_down)];
+        let group = read_group(engine, img, quads, &lines, cuts, cache)?;
+        if group.as_ref().map(score) > best.as_ref().map(|(g, _)| score(g)) {
+            *best = group.map(|g| (g, upside_down));
+        }
     }
-    if let Some((g, _)) = best.as_mut() {
-        g.reread = true;
-    }
-    Ok(Some(best.take()))
+    let Some((g, _)) = best.as_mut() else {
+        return Ok(None);
+    };
+    g.reread = true;
+    Ok(complete(g).then(|| best.take()))
 }
 
 /// Valid check digits, plausibility, data lines read at full length, fewer repairs.
@@ -248,8 +255,13 @@ pub(super) fn complete(g: &Group) -> bool {
         })
 }
 
-/// Recognised text per (line, crop padding), so later passes do not read a line twice.
-type ReadCache = std::collections::HashMap<(usize, u32), (String, f32)>;
+/// The cache key of line `i` cut as `cut`.
+fn key(i: usize, cut: Cut) -> (usize, u32, u32) {
+    (i, cut.0.to_bits(), cut.1.to_bits())
+}
+
+/// Recognised text per (line, cut), so later passes do not read a line twice.
+type ReadCache = std::collections::HashMap<(usize, u32, u32), (String, f32)>;
 
 /// Recognises the `lines` (indices into `quads`), sorted top to bottom, with each crop padding
 /// in turn until a group parses with every check digit valid.
@@ -258,7 +270,7 @@ fn read_group(
     img: &RgbImage,
     quads: &[Quad],
     lines: &[usize],
-    pads: &[f32],
+    cuts: &[Cut],
     cache: &mut ReadCache,
 ) -> Result<Option<Group>, VisionError> {
     let Some(&first) = lines.first() else {
@@ -269,8 +281,9 @@ fn read_group(
     order.sort_by(|&a, &b| down(&quads[a], &reference).total_cmp(&down(&quads[b], &reference)));
     let mut reads: Vec<Vec<(String, f32)>> = Vec::new();
     let mut best = None;
-    for &pad in pads {
-        let key = |i: usize| (i, pad.to_bits());
+    for &cut in cuts {
+        let (pad, x_scale) = cut;
+        let key = |i: usize| key(i, cut);
         let todo: Vec<usize> = order
             .iter()
             .copied()
@@ -279,11 +292,11 @@ fn read_group(
         let crops: Vec<RgbImage> = todo
             .iter()
             .map(|&i| {
-                crop_quad(
+                crop_quad_sharp(
                     img,
                     &extend_quad(&pad_quad(&quads[i], pad), END_MARGIN),
                     REC_HEIGHT,
-                    MRZ_X_SCALE,
+                    x_scale,
                     MRZ_MAX_WIDTH,
                 )
             })
