@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use super::detect::{detect, DetLimits};
 use super::geometry::{quad_size, Quad};
+use super::homography::warp;
 use super::mrz_zone::{complete, read_zone, score, settled, Group, Scope};
-use super::rectify::{flatten, level_photo, level_region, page_quad, upscale_for};
+use super::rectify::{level_photo, level_region, page_quad, to_source, upscale_for};
 use super::OcrEngine;
 use crate::document::mrz::Mrz;
 use crate::VisionError;
@@ -55,8 +56,6 @@ const MRZ_LIMITS: DetLimits = DetLimits {
 /// sharp filter (see [`upscale_for`]) when nothing else finds its zone (its lines are always
 /// cut sharp: see `crop_quad_sharp`).
 const SMALL_SIDE: u32 = 720;
-/// The flat page is sampled at most this much larger than in the photo.
-const MAX_FLAT_SCALE: u32 = 2;
 
 /// Finds and reads the machine-readable zone of a document photo or scan. One detection on a
 /// small copy finds the lines, read where they lie. When they give no valid zone, the same
@@ -96,13 +95,12 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
         if run.done() {
             break;
         }
-        let (w, h) = quad_size(page);
-        let flat = flatten(photo, page, upscale_for(w.max(h)).min(MAX_FLAT_SCALE));
+        let (w, _) = quad_size(page);
         // the flat page's reading direction in the photo
         run.along = [(page[1][0] - page[0][0]) / w, (page[1][1] - page[0][1]) / w];
-        run.pass(engine, &flat, QUICK_LIMITS)?;
+        run.flat_pass(engine, photo, page, QUICK_LIMITS)?;
         if !run.done() {
-            run.pass(engine, &flat, MRZ_LIMITS)?;
+            run.flat_pass(engine, photo, page, MRZ_LIMITS)?;
         }
         run.along = [1.0, 0.0];
     }
@@ -161,6 +159,29 @@ impl Passes {
     ) -> Result<(), VisionError> {
         let boxes = self.detect(engine, img, limits)?;
         self.read(engine, img, boxes, Scope::All)
+    }
+
+    /// Detects at `limits` on the page `page` of `photo` sampled flat at the detector's own
+    /// size (no larger copy is made only to be shrunk again), and reads the zone among the boxes
+    /// mapped back onto the photo: lines are cut from the photo's own pixels, once.
+    fn flat_pass(
+        &mut self,
+        engine: &mut OcrEngine,
+        photo: &RgbImage,
+        page: &Quad,
+        limits: DetLimits,
+    ) -> Result<(), VisionError> {
+        let (w, h) = quad_size(page);
+        let k = limits.max_side as f32 / w.max(h).max(1.0);
+        let size = |v: f32| (v * k).round().max(1.0) as u32;
+        let (fw, fh) = (size(w), size(h));
+        let flat = warp(photo, page, fw, fh);
+        let boxes = self.detect(engine, &flat, limits)?;
+        let mapped = boxes
+            .iter()
+            .map(|q| q.map(|p| to_source(page, fw, fh, p)))
+            .collect();
+        self.read(engine, photo, mapped, Scope::All)
     }
 
     fn detect(
