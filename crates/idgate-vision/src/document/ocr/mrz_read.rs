@@ -73,50 +73,29 @@ pub fn read_mrz(engine: &mut OcrEngine, img: &RgbImage) -> Result<MrzRead, Visio
         detect_ms: 0.0,
         recognise_ms: 0.0,
     };
-    let photo = img;
-    let boxes = run.detect(engine, photo, QUICK_LIMITS)?;
-    let (w, h) = (photo.width(), photo.height());
+    let boxes = run.detect(engine, img, QUICK_LIMITS)?;
+    let (w, h) = (img.width(), img.height());
     // the block of MRZ-like lines as detected, cut from the photo at any angle: most photos
     // end here
-    run.read(engine, photo, boxes.clone(), Scope::Block)?;
-    let mut pages: Vec<Quad> = Vec::new();
+    run.read(engine, img, boxes.clone(), Scope::Block)?;
+    let mut tried = Vec::new();
+    run.read_pages(engine, img, &boxes, &mut tried)?;
     if !run.done() {
-        pages = [
-            page_quad(photo, &boxes),
-            level_region(&boxes, w, h),
-            level_photo(&boxes, w, h),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        pages.dedup();
-    }
-    for page in &pages {
-        if run.done() {
-            break;
-        }
-        let (w, _) = quad_size(page);
-        // the flat page's reading direction in the photo
-        run.along = [(page[1][0] - page[0][0]) / w, (page[1][1] - page[0][1]) / w];
-        run.flat_pass(engine, photo, page, QUICK_LIMITS)?;
-        if !run.done() {
-            run.flat_pass(engine, photo, page, MRZ_LIMITS)?;
-        }
-        run.along = [1.0, 0.0];
-    }
-    run.along = [1.0, 0.0];
-    if !run.done() {
-        run.read(engine, photo, boxes, Scope::All)?;
+        run.read(engine, img, boxes, Scope::All)?;
     }
     if !run.done() {
-        run.pass(engine, photo, MRZ_LIMITS)?;
+        // a busy background can run the text together at the first scale: look closer, and
+        // find the page again from what that shows
+        let boxes = run.detect(engine, img, MRZ_LIMITS)?;
+        run.read(engine, img, boxes.clone(), Scope::All)?;
+        run.read_pages(engine, img, &boxes, &mut tried)?;
     }
-    let side = img.width().max(img.height());
+    let side = w.max(h);
     if !run.done() && side < SMALL_SIDE {
         // a small scan whose lines the detector missed at its size: the whole scan enlarged
         let k = upscale_for(side as f32);
-        let (w, h) = (img.width() * k, img.height() * k);
-        let enlarged = image::imageops::resize(img, w, h, image::imageops::FilterType::CatmullRom);
+        let filter = image::imageops::FilterType::CatmullRom;
+        let enlarged = image::imageops::resize(img, w * k, h * k, filter);
         run.pass(engine, &enlarged, QUICK_LIMITS)?;
     }
     if !run.text {
@@ -159,6 +138,45 @@ impl Passes {
     ) -> Result<(), VisionError> {
         let boxes = self.detect(engine, img, limits)?;
         self.read(engine, img, boxes, Scope::All)
+    }
+
+    /// The pages that `boxes` show in `img` (its own edges, the text's level region, the whole
+    /// photo turned level), each read flat at two detection scales, until one gives a zone;
+    /// pages in `tried` are skipped, and those read are added to it.
+    fn read_pages(
+        &mut self,
+        engine: &mut OcrEngine,
+        img: &RgbImage,
+        boxes: &[Quad],
+        tried: &mut Vec<Quad>,
+    ) -> Result<(), VisionError> {
+        if self.done() {
+            return Ok(());
+        }
+        let (w, h) = (img.width(), img.height());
+        let pages = [
+            page_quad(img, boxes),
+            level_region(boxes, w, h),
+            level_photo(boxes, w, h),
+        ];
+        for page in pages.into_iter().flatten() {
+            if self.done() {
+                break;
+            }
+            if tried.contains(&page) {
+                continue;
+            }
+            tried.push(page);
+            let (w, _) = quad_size(&page);
+            // the flat page's reading direction in the photo
+            self.along = [(page[1][0] - page[0][0]) / w, (page[1][1] - page[0][1]) / w];
+            self.flat_pass(engine, img, &page, QUICK_LIMITS)?;
+            if !self.done() {
+                self.flat_pass(engine, img, &page, MRZ_LIMITS)?;
+            }
+            self.along = [1.0, 0.0];
+        }
+        Ok(())
     }
 
     /// Detects at `limits` on the page `page` of `photo` sampled flat at the detector's own

@@ -15,15 +15,23 @@ use crate::VisionError;
 /// a small copy, can end inside the first or last character, which the recogniser then drops
 /// (a short data line never settles). The zone has a margin of a character or more.
 const END_MARGIN: f32 = 0.25;
-/// How a line is cut for the recogniser: its height relative to the detected box, and its
-/// width relative to its aspect ratio (see [`MRZ_X_SCALE`]).
-type Cut = (f32, f32);
+/// How a line is cut for the recogniser: its height relative to the detected box, its width
+/// relative to its aspect ratio (see [`MRZ_X_SCALE`]), and how many line heights it runs past
+/// the box at each end.
+type Cut = (f32, f32, f32);
 /// Crop heights tried when the first read fails its checks.
-const PAD_VARIANTS: [Cut; 3] = [(1.0, MRZ_X_SCALE), (1.2, MRZ_X_SCALE), (0.85, MRZ_X_SCALE)];
+const PAD_VARIANTS: [Cut; 3] = [
+    (1.0, MRZ_X_SCALE, END_MARGIN),
+    (1.2, MRZ_X_SCALE, END_MARGIN),
+    (0.85, MRZ_X_SCALE, END_MARGIN),
+];
 /// A line cut at the widest the recogniser gets ([`MRZ_MAX_WIDTH`]): for a zone whose check
 /// digits hold but whose data line came out short (a filler run merged: the box was loose, so
 /// its aspect ratio gave too few columns per character).
-const WIDE: Cut = (1.0, 100.0);
+const WIDE: Cut = (1.0, 100.0, END_MARGIN);
+/// A line cut a full line height past each end of its box: for a data line whose last check
+/// digits were left outside a box found at a steep tilt.
+const LONG: Cut = (1.0, MRZ_X_SCALE, 1.0);
 /// MRZ lines are recognised narrower than their aspect ratio: OCR-B is monospace and widely
 /// spaced, and the recogniser's cost grows with the crop's width. Not much narrower: a box
 /// found at a tilt or on a small copy is looser than the print, and at 0.7 such a line came
@@ -184,9 +192,10 @@ fn mendable(m: &Mrz) -> bool {
     })
 }
 
-/// When the best reading has every check digit valid, its own lines are read again: cut at
-/// full width when a data line came out short, with every crop padding when it breaks a
-/// plausibility rule a crop could mend (a filler read as a letter). The search ends there when
+/// When the best reading has a data line that came out short, or has every check digit valid,
+/// its own lines are read again: cut at full width and with longer ends when a line is short,
+/// with every crop padding when it breaks a plausibility rule a crop could mend (a filler read
+/// as a letter). The search ends there when
 /// the reading is then complete: the check digits say these are the zone's lines, read the
 /// right way up, so other lines or the other way up cannot do better. `None` when the best
 /// reading is not such a one, or is still short (the search goes on).
@@ -200,12 +209,12 @@ fn reread_valid(
     let Some((g, upside_down)) = best.as_ref() else {
         return Ok(None);
     };
-    if g.reread || !g.mrz.all_checks_valid() {
+    let short = !complete(g);
+    if g.reread || !(g.mrz.all_checks_valid() || short) {
         return Ok(None);
     }
-    let short = !complete(g);
     let cuts: &[Cut] = if short {
-        &[PAD_VARIANTS[0], WIDE]
+        &[PAD_VARIANTS[0], WIDE, LONG]
     } else if mendable(&g.mrz) {
         &PAD_VARIANTS
     } else {
@@ -256,12 +265,12 @@ pub(super) fn complete(g: &Group) -> bool {
 }
 
 /// The cache key of line `i` cut as `cut`.
-fn key(i: usize, cut: Cut) -> (usize, u32, u32) {
-    (i, cut.0.to_bits(), cut.1.to_bits())
+fn key(i: usize, cut: Cut) -> (usize, u32, u32, u32) {
+    (i, cut.0.to_bits(), cut.1.to_bits(), cut.2.to_bits())
 }
 
 /// Recognised text per (line, cut), so later passes do not read a line twice.
-type ReadCache = std::collections::HashMap<(usize, u32, u32), (String, f32)>;
+type ReadCache = std::collections::HashMap<(usize, u32, u32, u32), (String, f32)>;
 
 /// Recognises the `lines` (indices into `quads`), sorted top to bottom, with each crop padding
 /// in turn until a group parses with every check digit valid.
@@ -282,7 +291,7 @@ fn read_group(
     let mut reads: Vec<Vec<(String, f32)>> = Vec::new();
     let mut best = None;
     for &cut in cuts {
-        let (pad, x_scale) = cut;
+        let (pad, x_scale, ends) = cut;
         let key = |i: usize| key(i, cut);
         let todo: Vec<usize> = order
             .iter()
@@ -294,7 +303,7 @@ fn read_group(
             .map(|&i| {
                 crop_quad_sharp(
                     img,
-                    &extend_quad(&pad_quad(&quads[i], pad), END_MARGIN),
+                    &extend_quad(&pad_quad(&quads[i], pad), ends),
                     REC_HEIGHT,
                     x_scale,
                     MRZ_MAX_WIDTH,
