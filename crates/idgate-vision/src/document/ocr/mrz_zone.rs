@@ -46,8 +46,9 @@ const MRZ_MAX_WIDTH: u32 = 44 * 20;
 /// How far [`read_zone`] searches among the candidate lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Scope {
-    /// Only the block of equal stacked lines, the way the orientation model reads it: cheap,
-    /// and enough for most photos; the caller has other detections to try.
+    /// Only the block of equal stacked lines, then the longest lines, the way the orientation
+    /// model reads them: cheap, and enough for most photos; the caller has other detections
+    /// to try.
     Block,
     /// Every candidate line, both ways up, with looser and tighter crops.
     All,
@@ -114,9 +115,6 @@ pub(super) fn read_zone(
         }
         first = Some(upside_down);
     }
-    if scope == Scope::Block {
-        return Ok(best);
-    }
     // The orientation model's vote says which way to try next; the MRZ font under glare can
     // fool it, so the other way is read too when the first finds no valid zone.
     let mut probe: Vec<usize> = (0..all.len().min(6)).collect();
@@ -130,15 +128,19 @@ pub(super) fn read_zone(
     let guess = engine.upside_down_share_of_lines(img, &lines)? > 0.5;
     // Cheap passes both ways; then, the way the orientation model voted, every candidate once
     // and looser and tighter crops of the lines that read as something like MRZ.
-    let order = [
-        (guess, 0),
-        (guess, 1),
-        (!guess, 0),
-        (!guess, 1),
-        (guess, 2),
-        (guess, 3),
-    ];
-    for (upside_down, pass) in order {
+    let order: &[(bool, u8)] = match scope {
+        // a card's title lines can form the equal block: its longest lines, the way they read
+        Scope::Block => &[(guess, 1)],
+        Scope::All => &[
+            (guess, 0),
+            (guess, 1),
+            (!guess, 0),
+            (!guess, 1),
+            (guess, 2),
+            (guess, 3),
+        ],
+    };
+    for &(upside_down, pass) in order {
         if first == Some(upside_down) && pass == 0 {
             continue;
         }
