@@ -383,6 +383,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn small_lines_are_cut_from_a_sharp_enlargement_at_the_same_place() {
+        // a dark bar 2 px high across a light 10 px line, on a 120x40 scan
+        let img = RgbImage::from_fn(120, 40, |x, y| {
+            let bar = (19..21).contains(&y) && (20..100).contains(&x);
+            image::Rgb(if bar { [0, 0, 0] } else { [230, 230, 230] })
+        });
+        let q = [[10.0, 15.0], [110.0, 15.0], [110.0, 25.0], [10.0, 25.0]];
+        let plain = crop_quad(&img, &q, 48, 1.0, 3200);
+        let sharp = crop_quad_sharp(&img, &q, 48, 1.0, 3200);
+        assert_eq!(plain.dimensions(), sharp.dimensions());
+        // the bar lands on the same rows, and its edge is steeper (fewer grey rows)
+        let column = |c: &RgbImage| (0..48).map(|y| c.get_pixel(240, y)[0]).collect::<Vec<_>>();
+        let darkest = |v: &[u8]| (0..v.len()).min_by_key(|&i| v[i]).unwrap_or(0);
+        let (p, s) = (column(&plain), column(&sharp));
+        assert!(darkest(&p).abs_diff(darkest(&s)) <= 1, "{p:?} {s:?}");
+        let grey = |v: &[u8]| v.iter().filter(|&&g| (40..200).contains(&g)).count();
+        assert!(grey(&s) <= grey(&p), "{p:?} {s:?}");
+        // a line already half the output's height or more is cut as it is
+        let big = [[10.0, 5.0], [110.0, 5.0], [110.0, 35.0], [10.0, 35.0]];
+        assert_eq!(
+            crop_quad_sharp(&img, &big, 48, 1.0, 3200),
+            crop_quad(&img, &big, 48, 1.0, 3200)
+        );
+    }
+
+    #[test]
     fn columns_are_the_crops_own_pixels() {
         let img = RgbImage::from_fn(300, 120, |x, y| {
             image::Rgb([(x * 7 + y) as u8, (y * 5) as u8, (x ^ y) as u8])
